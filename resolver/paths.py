@@ -1,0 +1,56 @@
+"""Where provider-resolver keeps its files (read at call time, never at import).
+
+- config: ``--config`` / ``RESOLVER_CONFIG``, else ``<user config dir>/config.yaml``
+- home (state and plan cache): ``--home`` / ``RESOLVER_HOME``, else the
+  platform's user data dir (state) and user cache dir (plan cache)
+
+Every directory the tool creates is mode 0700 and every file 0600.
+"""
+
+from __future__ import annotations
+
+import os
+
+APP = "provider-resolver"
+
+
+def default_config_path() -> str:
+    env = os.environ.get("RESOLVER_CONFIG")
+    if env:
+        return env
+    from platformdirs import user_config_dir
+
+    return os.path.join(user_config_dir(APP, appauthor=False), "config.yaml")
+
+
+def home_dir() -> str | None:
+    return os.environ.get("RESOLVER_HOME") or None
+
+
+def data_dir() -> str:
+    home = home_dir()
+    if home:
+        return os.path.expanduser(home)
+    from platformdirs import user_data_dir
+
+    return user_data_dir(APP, appauthor=False)
+
+
+def cache_dir() -> str:
+    home = home_dir()
+    if home:
+        return os.path.join(os.path.expanduser(home), "cache")
+    from platformdirs import user_cache_dir
+
+    return user_cache_dir(APP, appauthor=False)
+
+
+def ensure_private_dir(path: str) -> str:
+    """Create ``path`` (and parents) with mode 0700; tighten it if it exists."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path
