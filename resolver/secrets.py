@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 
-__all__ = ["SecretRef", "fingerprint", "mask", "parse_reference"]
+__all__ = ["Opaque", "SecretRef", "fingerprint", "mask", "parse_reference"]
 
 # ${env:VAR} ${env:VAR,default} ${oc.env:VAR} ${oc.env:VAR,default} ${file:PATH}
 _ENV_RE = re.compile(r"^\$\{(?:oc\.)?env:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,(.*))?\}$", re.S)
@@ -70,6 +70,19 @@ class SecretRef:
 
     def __str__(self) -> str:
         return self.describe()
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """Stands in for a non-string value found in a secret field (a list, a number...).
+
+    Validation reports its type; its content, which may be a key, is dropped.
+    """
+
+    type_name: str
+
+    def __repr__(self) -> str:
+        return f"<hidden {self.type_name}>"
 
 
 def parse_reference(text: str, *, where: str, path: tuple[str | int, ...]) -> SecretRef | None:

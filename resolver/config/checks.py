@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from resolver.config.endpoints import EndpointDecl, declared_endpoints, known_names, registry_ids, resolve_reference
-from resolver.config.issues import Issue, Path
+from resolver.config.issues import Issue, Path, shown
 from resolver.config.loader import SECTIONS, LoadedConfig
 from resolver.config.schema import did_you_mean
 from resolver.pool.keys import CUSTOM
@@ -69,7 +69,7 @@ def check_top_level(loaded: LoadedConfig, ctx: Context) -> Iterator[Issue]:
             continue
         close = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8)
         if close:
-            yield Issue(f, line, col, "error", f"unknown section {key!r} (did you mean {close[0]!r}?)", key)
+            yield Issue(f, line, col, "error", f"unknown section {shown(key)} (did you mean {close[0]!r}?)", key)
 
 
 def check_endpoints(loaded: LoadedConfig, ctx: Context) -> Iterator[Issue]:
@@ -84,7 +84,7 @@ def check_endpoints(loaded: LoadedConfig, ctx: Context) -> Iterator[Issue]:
         yield loaded.issue(
             at,
             "error",
-            f"{decl.name!r} is the same pool {decl.pool_key!r} as the endpoint on line {line}; give it another name",
+            f"{shown(decl.name)} is the same pool {shown(decl.pool_key)} as the endpoint on line {line}; give it another name",
             key=decl.path[0] == "providers",
         )
     providers = ctx.data.get("providers")
@@ -95,7 +95,7 @@ def check_endpoints(loaded: LoadedConfig, ctx: Context) -> Iterator[Issue]:
                 continue
             if low not in ctx.registry and "base_url" not in spec:
                 hint = did_you_mean(low, sorted(ctx.registry)) or "; a named custom endpoint needs base_url"
-                yield loaded.issue(("providers", name), "error", f"unknown provider {name!r}{hint}", key=True)
+                yield loaded.issue(("providers", name), "error", f"unknown provider {shown(name)}{hint}", key=True)
             if "routing" in spec and low != "openrouter":
                 yield loaded.issue(
                     ("providers", name, "routing"),
@@ -116,7 +116,7 @@ def _reference_issue(loaded: LoadedConfig, ctx: Context, path: Path, provider: A
         yield loaded.issue(
             path,
             "error",
-            f"unknown provider {provider!r}{hint}; use a registry id, a custom endpoint name, or 'custom' with base_url",
+            f"unknown provider {shown(provider)}{hint}; use a registry id, a custom endpoint name, or 'custom' with base_url",
         )
 
 
@@ -168,7 +168,7 @@ def _pool_key_issue(loaded: LoadedConfig, ctx: Context, path: Path, key: str, wh
         hint = f" (did you mean {CUSTOM + norm!r}?)"
     else:
         hint = did_you_mean(norm, sorted(ctx.pool_keys))
-    yield loaded.issue(path, "error", f"{what} names pool {key!r}, which does not exist{hint}", key=True)
+    yield loaded.issue(path, "error", f"{what} names pool {shown(key)}, which does not exist{hint}", key=True)
 
 
 def check_pool_keys(loaded: LoadedConfig, ctx: Context) -> Iterator[Issue]:
@@ -254,7 +254,7 @@ def check_values(loaded: LoadedConfig, ctx: Context) -> Iterator[Issue]:
                         yield loaded.issue(
                             (*path, i, "label"),
                             "error",
-                            f"label {label!r} is already used by {_fmt((*path, labels[low]))}; labels are unique in a pool",
+                            f"label {shown(label)} is already used by {_fmt((*path, labels[low]))}; labels are unique in a pool",
                         )
                     else:
                         labels[low] = i

@@ -8,6 +8,7 @@ value: messages are built from key names, types and references only.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -34,6 +35,23 @@ def json_path(path: Iterable[PathPart]) -> str:
         else:
             out.append(f"[{json.dumps(part)}]")
     return "".join(out) or "$"
+
+
+_KEY_LIKE = re.compile(r"(?:^|[^A-Za-z])(?:sk|pk|rk|gsk|xai|ghp|gho|hf|AIza)[-_]|[A-Za-z0-9_\-]{32,}")
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message, unless the value looks like a key: then a placeholder.
+
+    Values of secret fields are never passed here at all; this guards against
+    keys pasted into the wrong field (``provider: sk-or-...``).
+    """
+    if isinstance(value, (dict, list, tuple, set)):
+        return "a " + ("mapping" if isinstance(value, dict) else "list")
+    text = str(value)
+    if _KEY_LIKE.search(text) or len(text) > 80:
+        return "'<hidden: looks like a key>'"
+    return repr(value)
 
 
 @dataclass(frozen=True, slots=True)

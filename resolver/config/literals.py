@@ -1,9 +1,10 @@
-"""Read a literal secret back from the config file it is written in.
+"""Read a literal secret back from where the user wrote it.
 
 Literal keys in config.yaml are allowed (and warned about). The plan keeps
 only *where* such a key is (file + JSON path), so the plan and its cache stay
 free of secrets; this module fetches the value on the rare occasion it is
-used, once per file version per process.
+used, once per file version per process. A literal given with ``--set`` lives
+only in this process's memory (``remember_override``), never on disk.
 """
 
 from __future__ import annotations
@@ -13,25 +14,25 @@ from typing import Any
 
 from resolver.config.issues import Path
 
-_cache: dict[tuple[str, float, int], Any] = {}
+_files: dict[tuple[str, float, int], Any] = {}
+_overrides: dict[tuple[str, Path], str] = {}
 
 
-def _data(source: str) -> Any:
+def remember_override(source: str, path: Path, value: str) -> None:
+    _overrides[(source, tuple(path))] = value
+
+
+def _file_data(source: str) -> Any:
     from resolver.config.yamlread import decode, parse
 
-    if source.startswith("<--set ") and source.endswith(">"):
-        from resolver.config.yamlread import scalar_from_text
-
-        expr = source[len("<--set ") : -1]
-        return ("--set", scalar_from_text(expr.split("=", 1)[1]) if "=" in expr else None)
     try:
         st = os.stat(source)
         key = (source, st.st_mtime, st.st_size)
-        if key not in _cache:
+        if key not in _files:
             with open(source, "rb") as fh:
                 text, _problem = decode(fh.read(), source)
-            _cache[key] = parse(text, source).data if text is not None else None
-        return _cache[key]
+            _files[key] = parse(text, source).data if text is not None else None
+        return _files[key]
     except OSError:
         return None
 
@@ -40,11 +41,11 @@ def read_literal(source: str, path: Path) -> str | None:
     """The literal at ``path`` in ``source``, or None when it is gone or not a string."""
     from resolver.secrets import env_default
 
-    data = _data(source)
-    if isinstance(data, tuple) and data[:1] == ("--set",):
-        value = data[1]
+    value: Any
+    if (source, tuple(path)) in _overrides:
+        value = _overrides[(source, tuple(path))]
     else:
-        value = data
+        value = _file_data(source)
         for part in path:
             try:
                 value = value[part]

@@ -21,10 +21,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resolver.config.issues import Issue, Path, Severity, json_path
+from resolver.config.issues import Issue, Path, Severity, json_path, shown
+from resolver.config.literals import remember_override
 from resolver.config.yamlread import Document, decode, parse, scalar_from_text
 from resolver.errors import ConfigFileError, UsageError
-from resolver.secrets import SecretRef, parse_reference
+from resolver.secrets import Opaque, SecretRef, parse_reference
 
 # Top-level sections owned by provider-resolver; everything else belongs to the agent.
 SECTIONS = (
@@ -136,14 +137,16 @@ class _Layer:
     needs_interpolation: bool = False
 
 
-def _walk(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+def _walk(value: Any, path: Path = (), *, into_secrets: bool = True) -> Iterator[tuple[Path, Any]]:
     yield path, value
+    if not into_secrets and is_secret_path(path):
+        return  # a secret field is replaced whole; what is inside it is never looked at
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _walk(v, (*path, k))
+            yield from _walk(v, (*path, k), into_secrets=into_secrets)
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _walk(v, (*path, i))
+            yield from _walk(v, (*path, i), into_secrets=into_secrets)
 
 
 def _set_at(root: Any, path: Path, value: Any) -> None:
@@ -169,12 +172,13 @@ def _prepare(doc: Document, loaded: LoadedConfig, *, base_dir: str) -> _Layer:
         {p: (src, *lc) for p, lc in doc.keys.items() if p and p[0] in SECTIONS},
     )
     replacements: list[tuple[Path, Any]] = []
-    for path, value in _walk(data):
-        if not isinstance(value, str):
-            continue
+    for path, value in _walk(data, into_secrets=False):
         if is_secret_path(path):
-            replacements.append((path, _secret(value, src, path, base_dir, loaded)))
-        elif "${" in value:
+            if isinstance(value, str):
+                replacements.append((path, _secret(value, src, path, base_dir, loaded)))
+            elif value is not None:
+                replacements.append((path, Opaque(_type_name(value))))
+        elif isinstance(value, str) and "${" in value:
             layer.needs_interpolation = True
             loaded.env_names.update(_INTERP.findall(value))
             fixed = _absolute_file_refs(value, base_dir, loaded)
@@ -183,6 +187,14 @@ def _prepare(doc: Document, loaded: LoadedConfig, *, base_dir: str) -> _Layer:
     for path, value in replacements:
         _set_at(data, path, value)
     return layer
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {"list": "list", "dict": "mapping"}.get(type(value).__name__, type(value).__name__)
 
 
 def _absolute_file_refs(value: str, base_dir: str, loaded: LoadedConfig) -> str:
@@ -379,8 +391,9 @@ def _layer_with_omegaconf(
         return
 
     for (path, text), raw in zip(parsed_sets, raw_sets, strict=True):
-        source = f"<--set {raw}>"
         col = len(raw) - len(text) + 1
+        secret_field = is_secret_path(path)
+        source = f"<--set {raw[: col - 1]}…>" if secret_field else f"<--set {raw}>"
         if path[0] not in SECTIONS:
             loaded.issues.append(
                 Issue(
@@ -394,8 +407,12 @@ def _layer_with_omegaconf(
             )
             continue
         value: Any = scalar_from_text(text)
-        if is_secret_path(path) and isinstance(value, str):
+        if secret_field and isinstance(value, str):
             value = _secret(value, source, path, os.getcwd(), loaded)
+            if isinstance(value, SecretRef):  # a literal, or the default of ${env:X,default}
+                remember_override(source, path, text)
+        elif secret_field and value is not None:
+            value = Opaque(_type_name(value))
         elif isinstance(value, str) and "${" in value:
             loaded.env_names.update(_INTERP.findall(value))
         try:
@@ -426,7 +443,9 @@ def _layer_with_omegaconf(
                     node = node[part]
                 resolved = oc.to_container(node, resolve=True) if oc.is_config(node) else node
             except Exception as exc:
-                loaded.issues.append(loaded.issue(path, "error", f"cannot resolve {value!r}: {_interp_message(exc)}"))
+                loaded.issues.append(
+                    loaded.issue(path, "error", f"cannot resolve {shown(value)}: {_interp_message(exc)}")
+                )
                 resolved = None
             _set_at(data, path, resolved)
     loaded.data = data

@@ -15,9 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from resolver.config.issues import Issue, Path
+from resolver.config.issues import Issue, Path, shown
 from resolver.config.loader import LoadedConfig, is_secret_path
-from resolver.secrets import SecretRef
+from resolver.secrets import Opaque, SecretRef
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -86,6 +86,8 @@ def describe(value: Any) -> str:
         return "a number"
     if isinstance(value, (str, SecretRef)):
         return "a string"
+    if isinstance(value, Opaque):
+        return "a " + value.type_name
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -116,7 +118,7 @@ def _issues_for(error: Any, loaded: LoadedConfig) -> Iterator[Issue]:
                 continue
             hint = did_you_mean(key, known) or (f"; expected one of: {', '.join(known)}" if known else "")
             where = _section_name(path)
-            yield loaded.issue((*path, key), "error", f"unknown key {key!r}{where}{hint}", key=True)
+            yield loaded.issue((*path, key), "error", f"unknown key {shown(key)}{where}{hint}", key=True)
         return
     if kind in ("anyOf", "oneOf"):
         yield _any_of(error, loaded, path)
@@ -128,7 +130,7 @@ def _section_name(path: Path) -> str:
     if not path:
         return ""
     names = [p for p in path if isinstance(p, str)]
-    return f" in {names[-1]}" if names else ""
+    return f" in {shown(names[-1])}" if names else ""
 
 
 def _any_of(error: Any, loaded: LoadedConfig, path: Path) -> Issue:
@@ -165,13 +167,13 @@ def _message(error: Any, path: Path) -> str:
         wanted = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in types)
         return f"expected {wanted}, got {describe(inst)}"
     if kind == "enum":
-        shown = "" if secret or not isinstance(inst, str) else f" {inst!r}"
+        echo = "" if secret or not isinstance(inst, str) else f" {shown(inst)}"
         noun = "strategy" if path and path[0] == "credential_pool_strategies" else "value"
         hint = did_you_mean(inst, value) if isinstance(inst, str) and not secret else ""
-        return f"unknown {noun}{shown}{hint}; expected one of: {', '.join(map(str, value))}"
+        return f"unknown {noun}{echo}{hint}; expected one of: {', '.join(map(str, value))}"
     if kind == "const":
         if path == ("version",):
-            return f"unsupported version {inst!r}; this resolver reads version {value} (or leave it out)"
+            return f"unsupported version {shown(inst)}; this resolver reads version {value} (or leave it out)"
         return f"must be {value!r}"
     if kind == "required":
         missing = [k for k in value if not isinstance(inst, dict) or k not in inst]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from resolver.config.issues import Issue, Path, json_path
+from resolver.config.issues import Issue, Path, json_path, shown
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -205,7 +205,7 @@ def _build(node: Any, path: Path, doc: Document) -> Any:
                         line,
                         col,
                         "error",
-                        f"duplicate key {key!r} (first defined on line {first}); keep one",
+                        f"duplicate key {shown(key)} (first defined on line {first}); keep one",
                         json_path(child),
                     )
                 )
@@ -231,8 +231,10 @@ def _scalar(node: Any) -> Any:
     if tag == _STR:
         return node.value
     if tag in _SIMPLE:
-        value = _loader().constructor.construct_object(node, deep=True)
-        return value
+        try:
+            return _loader().constructor.construct_object(node, deep=True)
+        except (ValueError, TypeError, ArithmeticError):  # e.g. "+_" matches ruamel's int pattern
+            return node.value
     if tag == "tag:yaml.org,2002:timestamp":
         return str(node.value)
     # binary, custom tags (!Ref ...): keep the text, the schema will judge it

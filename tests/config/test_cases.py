@@ -33,7 +33,8 @@ def test_invalid_case(path: Path) -> None:
     result = validate(str(path))
     assert not result.ok, f"{path.name} should be invalid"
     found = [
-        i for i in result.issues
+        i
+        for i in result.issues
         if (i.line, i.column, i.severity, i.json_path) == (line, col, severity, jpath) and text in i.message
     ]
     assert found, f"{path.name}: expected {first[10:]!r}, got:\n" + "\n".join(i.format() for i in result.issues)
