@@ -37,7 +37,9 @@ def time_validate(path: Path, runs: int) -> float:
     samples = []
     for _ in range(runs):
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "resolver", "validate", str(path)], capture_output=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "resolver", "validate", str(path)], capture_output=True, check=False
+        )
         samples.append(time.perf_counter() - t)
         if proc.returncode != 0:
             raise SystemExit(f"validate failed on {path}:\n{proc.stdout.decode()[-2000:]}")

@@ -130,7 +130,9 @@ def _section_name(path: Path) -> str:
     if not path:
         return ""
     names = [p for p in path if isinstance(p, str)]
-    return f" in {shown(names[-1])}" if names else ""
+    if not names:
+        return ""
+    return f" in {names[-1]}" if shown(names[-1]) == repr(names[-1]) else " in a section"
 
 
 def _any_of(error: Any, loaded: LoadedConfig, path: Path) -> Issue:
