@@ -17,10 +17,11 @@ from references (``env:OPENROUTER_API_KEY``), labels and ids only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on the start-up path
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from resolver.config.issues import Issue
 
 __all__ = [

@@ -46,8 +46,22 @@ def cache_dir() -> str:
 
 
 def ensure_private_dir(path: str) -> str:
-    """Create ``path`` (and parents) with mode 0700; tighten it if it exists."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Create ``path`` and its missing parents, each with mode 0700; tighten ``path`` if it exists."""
+    path = os.path.abspath(path)
+    missing: list[str] = []
+    p = path
+    while not os.path.isdir(p):
+        missing.append(p)
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+        except FileExistsError:
+            pass
+        os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask
     try:
         if os.stat(path).st_mode & 0o077:
             os.chmod(path, 0o700)

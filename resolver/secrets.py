@@ -9,18 +9,34 @@ the moment it is needed.
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
+
+from resolver._frozen import Frozen, _set
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on the start-up path
+if TYPE_CHECKING:
+    import re
+    from typing import Any
 
 __all__ = ["Opaque", "SecretRef", "fingerprint", "mask", "parse_reference"]
 
-# ${env:VAR} ${env:VAR,default} ${oc.env:VAR} ${oc.env:VAR,default} ${file:PATH}
-_ENV_RE = re.compile(r"^\$\{(?:oc\.)?env:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,(.*))?\}$", re.S)
-_FILE_RE = re.compile(r"^\$\{file:\s*([^}]+?)\s*\}$")
+
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """${env:VAR} ${env:VAR,default} ${oc.env:VAR} ${oc.env:VAR,default} / ${file:PATH} (compiled on first use)."""
+    global _PATTERNS
+    if _PATTERNS is None:
+        import re
+
+        _PATTERNS = (
+            re.compile(r"^\$\{(?:oc\.)?env:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:,(.*))?\}$", re.S),
+            re.compile(r"^\$\{file:\s*([^}]+?)\s*\}$"),
+        )
+    return _PATTERNS
 
 
-@dataclass(frozen=True, slots=True)
-class SecretRef:
+_PATTERNS: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+
+
+class SecretRef(Frozen):
     """Where a secret lives.
 
     kind: ``env`` (name = variable), ``file`` (name = path), ``config`` (name =
@@ -29,10 +45,19 @@ class SecretRef:
     a reference to the config file, never as a value.
     """
 
+    __slots__ = ("default", "kind", "name", "path")
     kind: str
     name: str
-    path: tuple[str | int, ...] = ()
-    default: SecretRef | None = None
+    path: tuple[str | int, ...]
+    default: SecretRef | None
+
+    def __init__(
+        self, kind: str, name: str, path: tuple[str | int, ...] = (), default: SecretRef | None = None
+    ) -> None:
+        _set(self, "kind", kind)
+        _set(self, "name", name)
+        _set(self, "path", tuple(path))
+        _set(self, "default", default)
 
     def describe(self) -> str:
         """A human reference such as ``env:OPENROUTER_API_KEY`` (never the value)."""
@@ -72,14 +97,17 @@ class SecretRef:
         return self.describe()
 
 
-@dataclass(frozen=True, slots=True)
-class Opaque:
+class Opaque(Frozen):
     """Stands in for a non-string value found in a secret field (a list, a number...).
 
     Validation reports its type; its content, which may be a key, is dropped.
     """
 
+    __slots__ = ("type_name",)
     type_name: str
+
+    def __init__(self, type_name: str) -> None:
+        _set(self, "type_name", type_name)
 
     def __repr__(self) -> str:
         return f"<hidden {self.type_name}>"
@@ -91,11 +119,12 @@ def parse_reference(text: str, *, where: str, path: tuple[str | int, ...]) -> Se
     Returns None when ``text`` is not a single reference (a literal).
     ``where``/``path`` locate the text, for the default of ``${env:X,default}``.
     """
-    m = _ENV_RE.match(text.strip())
+    env_re, file_re = _patterns()
+    m = env_re.match(text.strip())
     if m:
         default = SecretRef("config", where, path) if m.group(2) is not None else None
         return SecretRef("env", m.group(1), default=default)
-    m = _FILE_RE.match(text.strip())
+    m = file_re.match(text.strip())
     if m:
         return SecretRef("file", m.group(1))
     return None
@@ -103,7 +132,7 @@ def parse_reference(text: str, *, where: str, path: tuple[str | int, ...]) -> Se
 
 def env_default(text: str) -> str | None:
     """The literal default of ``${env:X,default}`` (used when reading config literals)."""
-    m = _ENV_RE.match(text.strip())
+    m = _patterns()[0].match(text.strip())
     if m and m.group(2) is not None:
         return m.group(2).strip().strip("'\"")
     return None
@@ -111,9 +140,25 @@ def env_default(text: str) -> str | None:
 
 def fingerprint(secret: str) -> str:
     """A stable, non-reversible identity for a secret: ``sha256:<hex>``."""
-    import hashlib
+    return "sha256:" + sha256_hex(secret.encode("utf-8"))
 
-    return "sha256:" + hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+def sha256_hex(data: bytes) -> str:
+    """sha256 without importing hashlib (and OpenSSL) on the start-up path when possible."""
+    global _sha256
+    if _sha256 is None:
+        try:
+            from _sha256 import sha256 as impl  # type: ignore[import-not-found,unused-ignore]  # CPython 3.11
+        except ImportError:
+            try:
+                from _sha2 import sha256 as impl  # type: ignore[import-not-found,unused-ignore]  # CPython 3.12+
+            except ImportError:  # pragma: no cover - other interpreters
+                from hashlib import sha256 as impl
+        _sha256 = impl
+    return str(_sha256(data).hexdigest())
+
+
+_sha256: Any = None
 
 
 def mask(secret: str | None) -> str:
@@ -125,6 +170,8 @@ def mask(secret: str | None) -> str:
         return "<none>"
     if len(secret) < 12:
         return "…" * 3
+    import re
+
     prefix = ""
     m = re.match(r"^([A-Za-z]{2,8}-(?:[A-Za-z]{2,8}-)?)", secret)
     if m and len(m.group(1)) <= 7:

@@ -8,10 +8,15 @@ from resolver import errors
 PUBLIC = {
     "ConfigError",
     "NoCredentialAvailable",
+    "Observer",
+    "Plan",
+    "Resolver",
     "ResolverError",
+    "Runtime",
     "StateError",
     "UnknownProviderError",
     "__version__",
+    "load",
 }
 
 

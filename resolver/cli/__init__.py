@@ -102,9 +102,11 @@ def _commands() -> dict[
         Callable[[Options], int],
     ],
 ]:
-    from resolver.cli import schema_cmd, validate_cmd
+    from resolver.cli import plan_cmd, resolve_cmd, schema_cmd, validate_cmd
 
     return {
+        "resolve": (resolve_cmd.add_parser, resolve_cmd.run),
+        "plan": (plan_cmd.add_parser, plan_cmd.run),
         "validate": (validate_cmd.add_parser, validate_cmd.run),
         "schema": (schema_cmd.add_parser, schema_cmd.run),
     }
@@ -115,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         formatter_class=_Formatter,
         description="Decide which LLM endpoint, model and credential to use, and check config.yaml.",
-        epilog="examples:\n  resolver validate examples/config.yaml\n  resolver --config examples/config.yaml schema --output config.schema.json\n",
+        epilog=(
+            "examples:\n  resolver validate examples/config.yaml\n"
+            "  resolver --config examples/config.yaml resolve\n"
+            "  resolver --config examples/config.yaml plan --format mermaid\n"
+        ),
     )
     from resolver import __version__
 

@@ -69,8 +69,10 @@ class LoadedConfig:
     values: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
-    env_names: set[str] = field(default_factory=set)
+    env_names: set[str] = field(default_factory=set)  # every variable the config refers to
     file_refs: set[str] = field(default_factory=set)
+    plain_env: set[str] = field(default_factory=set)  # variables whose *values* end up in the data
+    plain_files: set[str] = field(default_factory=set)  # files whose contents end up in the data
     top_keys: dict[str, Position] = field(default_factory=dict)
 
     def where(self, path: Path, *, key: bool = False) -> Position:
@@ -180,7 +182,9 @@ def _prepare(doc: Document, loaded: LoadedConfig, *, base_dir: str) -> _Layer:
                 replacements.append((path, Opaque(_type_name(value))))
         elif isinstance(value, str) and "${" in value:
             layer.needs_interpolation = True
-            loaded.env_names.update(_INTERP.findall(value))
+            names = _INTERP.findall(value)
+            loaded.env_names.update(names)
+            loaded.plain_env.update(names)
             fixed = _absolute_file_refs(value, base_dir, loaded)
             if fixed != value:
                 replacements.append((path, fixed))
@@ -201,6 +205,7 @@ def _absolute_file_refs(value: str, base_dir: str, loaded: LoadedConfig) -> str:
     def repl(m: re.Match[str]) -> str:
         p = os.path.join(base_dir, os.path.expanduser(m.group(1)))
         loaded.file_refs.add(p)
+        loaded.plain_files.add(p)
         return "${file:" + p + "}"
 
     return _FILE_INTERP.sub(repl, value)
@@ -414,7 +419,9 @@ def _layer_with_omegaconf(
         elif secret_field and value is not None:
             value = Opaque(_type_name(value))
         elif isinstance(value, str) and "${" in value:
-            loaded.env_names.update(_INTERP.findall(value))
+            names = _INTERP.findall(value)
+            loaded.env_names.update(names)
+            loaded.plain_env.update(names)
         try:
             node = merged
             for part in path[:-1]:
