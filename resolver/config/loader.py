@@ -48,12 +48,35 @@ _PLACEHOLDER = "\x00resolver-secret:"
 Position = tuple[str, int, int]
 
 
+# Where credentials live ("*": any key, "#": any list index). The schema marks the
+# same fields "x-secret"; a test keeps the two in step.
+_ENDPOINTS = (
+    ("model",),
+    ("fallback_model",),
+    ("providers", "*"),
+    ("custom_providers", "#"),
+    ("fallback_providers", "#"),
+)
+SECRET_PATHS: tuple[tuple[str, ...], ...] = (
+    ("model", "api"),
+    *((*e, "api_key") for e in _ENDPOINTS),
+    *((*e, "headers", "*") for e in _ENDPOINTS),
+    ("providers", "*", "keys", "#", "api_key"),
+    ("custom_providers", "#", "keys", "#", "api_key"),
+)
+
+
 def is_secret_path(path: Path) -> bool:
     """True for fields that hold credentials: every ``api_key``, ``model.api``, header values."""
-    if not path or not isinstance(path[-1], str):
-        return False
-    last = path[-1]
-    return last == "api_key" or path == ("model", "api") or (len(path) >= 2 and path[-2] == "headers")
+    if not path or (path[-1] not in ("api_key", "api") and (len(path) < 2 or path[-2] != "headers")):
+        return False  # the common case, decided without the pattern table
+    for pattern in SECRET_PATHS:
+        if len(pattern) == len(path) and all(
+            (p == "*" and isinstance(x, str)) or (p == "#" and isinstance(x, int)) or p == x
+            for p, x in zip(pattern, path, strict=True)
+        ):
+            return True
+    return False
 
 
 @dataclass

@@ -23,7 +23,7 @@ from _thread import RLock, get_ident
 
 from resolver.errors import StateError
 from resolver.state import ops
-from resolver.state.base import STATE_VERSION, PoolView, view_of
+from resolver.state.base import STATE_VERSION, PoolView, new_record, view_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -115,8 +115,15 @@ class FileStore:
             self._refresh()
             found = self._views.get(pool_key)
             if found is None:
+                pool = self._doc["pools"].get(pool_key)
                 pending = {cid: n for (pk, cid), n in self._counts.items() if pk == pool_key}
-                found = view_of(self._doc["pools"].get(pool_key), pending)
+                if pending:  # claims not flushed yet count too, for records not written yet as well
+                    pool = dict(pool or {})
+                    creds = dict(pool.get("credentials") or {})
+                    for cid in pending:
+                        creds.setdefault(cid, new_record(**self._seeds.get((pool_key, cid), {})))
+                    pool["credentials"] = creds
+                found = view_of(pool, pending)
                 if pool_key in self._cursors:
                     found.cursor = self._cursors[pool_key]
                 self._views[pool_key] = found
@@ -135,11 +142,10 @@ class FileStore:
             self._seeds.setdefault(key, {k: v for k, v in seed.items() if k != "secret"})
             self._cursors[pool_key] = cred_id
             view.cursor = cred_id
-            rec = view.credentials.get(cred_id)
-            if rec is not None:
-                if not isinstance(view.credentials, dict):
-                    view.credentials = dict(view.credentials)
-                view.credentials[cred_id] = {**rec, "request_count": rec.get("request_count", 0) + 1}
+            rec = view.credentials.get(cred_id) or new_record(**self._seeds[key])
+            if not isinstance(view.credentials, dict):
+                view.credentials = dict(view.credentials)
+            view.credentials[cred_id] = {**rec, "request_count": rec.get("request_count", 0) + 1}
             now = time.monotonic()
             if not self._pending:
                 self._first_pending = now

@@ -62,3 +62,31 @@ def test_config_reference_is_current() -> None:
 def test_examples_point_editors_at_the_schema() -> None:
     for path in (ROOT / "examples").glob("*.yaml"):
         assert path.read_text().startswith("# yaml-language-server: $schema="), path.name
+
+
+def test_secret_fields_in_schema_and_loader_agree() -> None:
+    from resolver.config.loader import SECRET_PATHS, is_secret_path
+
+    defs = schema()["$defs"]
+
+    def secret_at(node: Any, path: tuple[str, ...]) -> bool:
+        if "$ref" in node:
+            node = {**defs[node["$ref"].split("/")[-1]], **{k: v for k, v in node.items() if k != "$ref"}}
+        if not path:
+            return bool(node.get("x-secret"))
+        head, rest = path[0], path[1:]
+        for alt in node.get("anyOf", []):
+            if secret_at(alt, path):
+                return True
+        if head == "#":
+            return "items" in node and secret_at(node["items"], rest)
+        if head == "*":
+            sub = node.get("additionalProperties")
+            return isinstance(sub, dict) and secret_at(sub, rest)
+        sub = node.get("properties", {}).get(head)
+        return sub is not None and secret_at(sub, rest)
+
+    for pattern in SECRET_PATHS:
+        assert secret_at(schema(), pattern), pattern
+    assert not is_secret_path(("providers", "headers", "model"))
+    assert is_secret_path(("providers", "openrouter", "keys", 0, "api_key"))
