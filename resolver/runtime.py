@@ -25,8 +25,9 @@ from types import MappingProxyType
 from resolver._frozen import Frozen, _set
 from resolver.errors import NoCredentialAvailable
 from resolver.plan.model import Plan, PoolPlan
-from resolver.pool.members import Member, build_members, describe_state
-from resolver.pool.strategies import STRATEGIES, Candidate
+from resolver.pool.members import Member, describe_state
+from resolver.pool.selector import Selector
+from resolver.pool.strategies import NEEDS_RNG
 from resolver.secrets import mask
 from resolver.state.base import PoolView, StateStore
 
@@ -141,19 +142,6 @@ class Runtime(Frozen):
         }
 
 
-class _PoolCache:
-    """What the resolver derived from one pool's members (rebuilt when membership changes)."""
-
-    __slots__ = ("by_id", "members", "membership", "order_of", "tick")
-
-    def __init__(self, members: tuple[Member, ...], membership: tuple[Any, ...], tick: int) -> None:
-        self.members = members
-        self.by_id = {m.id: m for m in members}
-        self.order_of = {m.id: m.order for m in members}
-        self.membership = membership
-        self.tick = tick
-
-
 class Observer:
     """Hooks for what the resolver decides; every method is a no-op by default.
 
@@ -195,7 +183,7 @@ class Resolver:
         self._reloader = reloader
         self._observer = observer or Observer()
         self._rng_given = rng
-        self._pools: dict[str, _PoolCache] = {}
+        self._pools: dict[str, Selector] = {}
         self._tick = 0
         self._next_check = time.monotonic() + plan.reload_interval
         self._lock = RLock()
@@ -240,7 +228,7 @@ class Resolver:
     def members(self, pool_key: str | None = None) -> tuple[Member, ...]:
         """The credentials of a pool right now (for listings; no secrets inside)."""
         pool = self._plan.pool(pool_key or self._plan.primary)
-        return self._cache(pool, self.store.view(pool.pool_key)).members
+        return self._selector(pool, self.store.view(pool.pool_key)).members
 
     # -- internals ------------------------------------------------------
     @property
@@ -273,13 +261,11 @@ class Resolver:
                 return runtime
         raise self._exhausted(first, reasons, next_at)
 
-    def _cache(self, pool: PoolPlan, view: PoolView) -> _PoolCache:
-        cached = self._pools.get(pool.pool_key)
-        if cached is None or cached.membership != view.membership or cached.tick != self._tick:
-            members = build_members(pool, view, self._environ)
-            cached = _PoolCache(members, view.membership, self._tick)
-            self._pools[pool.pool_key] = cached
-        return cached
+    def _selector(self, pool: PoolPlan, view: PoolView) -> Selector:
+        sel = self._pools.get(pool.pool_key)
+        if sel is None or sel.tick != self._tick or sel.membership != view.membership:
+            sel = self._pools[pool.pool_key] = Selector(pool, view, self._environ, self._tick)
+        return sel
 
     def _from_pool(
         self,
@@ -291,65 +277,42 @@ class Resolver:
         next_at: list[float],
     ) -> Runtime | None:
         store = self.store
-        view = store.view(pool.pool_key)
-        cache = self._cache(pool, view)
-        if not cache.members:
+        key = pool.pool_key
+        now = self._clock()
+        rng = self._rng if pool.strategy in NEEDS_RNG else None
+        for _attempt in range(3):
+            used: Selector | None = None
+
+            def choose(view: PoolView) -> tuple[str, dict[str, Any]] | None:
+                nonlocal used
+                used = self._selector(pool, view)  # under the store's lock, on the freshest view
+                return used.choose(view, now, rng)
+
+            picked = store.claim(key, choose) if claim else choose(store.view(key))
+            if picked is None or used is None:
+                break
+            i = used.index_of[picked[0]]
+            member = used.members[i]
+            secret = member.read(used.creds, self._environ)
+            cache_key = (i, model, index)
+            runtime = used.runtimes.get(cache_key)
+            if runtime is None or runtime.api_key != secret or not secret:
+                if not secret or hash(secret) != member.value_hash:
+                    self._tick += 1  # the source changed under us (env var edited or unset): rebuild
+                    continue
+                runtime = used.runtimes[cache_key] = self._runtime(pool, model, index, member, secret)
+            if claim:
+                self._observer.selected(runtime)
+            return runtime
+        sel = self._selector(pool, store.view(key))
+        if not sel.members:
             if not pool.key_required:
                 return self._runtime(pool, model, index, None, None)
             env = ", ".join(pool.key_env_hint) or "a key"
-            reasons.append((pool.pool_key, f"no key configured: set {env} or run 'resolver auth add {pool.pool_key}'"))
+            reasons.append((key, f"no key configured: set {env} or run 'resolver auth add {key}'"))
             return None
-        now = self._clock()
-        choose = self._chooser(pool, cache, now)
-        for _attempt in range(3):
-            picked = store.claim(pool.pool_key, choose) if claim else choose(store.view(pool.pool_key))
-            if picked is None:
-                break
-            member = cache.by_id[picked[0]]
-            view = store.view(pool.pool_key)
-            secret = member.read(view, self._environ)
-            if secret and hash(secret) == member.value_hash:
-                runtime = self._runtime(pool, model, index, member, secret)
-                if claim:
-                    self._observer.selected(runtime)
-                return runtime
-            # the source changed under us (env var edited or unset): rebuild, pick again
-            self._tick += 1
-            cache = self._cache(pool, view)
-            choose = self._chooser(pool, cache, now)
-        self._explain(pool, cache, store.view(pool.pool_key), now, reasons, next_at)
+        self._explain(pool, sel, store.view(key), now, reasons, next_at)
         return None
-
-    def _chooser(
-        self, pool: PoolPlan, cache: _PoolCache, now: float
-    ) -> Callable[[PoolView], tuple[str, dict[str, Any]] | None]:
-        strategy = STRATEGIES.get(pool.strategy, STRATEGIES["fill_first"])
-        members = cache.members
-        fill_first = pool.strategy == "fill_first"
-        rng = self._rng if pool.strategy in ("random", "weighted") else None
-
-        def choose(view: PoolView) -> tuple[str, dict[str, Any]] | None:
-            creds = view.credentials
-            cands: list[Candidate] = []
-            for m in members:
-                if m.fingerprint is None:
-                    continue
-                rec = creds.get(m.id)
-                count = 0
-                if rec is not None:
-                    if rec.get("status") == "dead" or (rec.get("cooldown_until") or 0.0) > now:
-                        continue
-                    count = rec.get("request_count", 0)
-                if fill_first:
-                    return m.id, m.seed()
-                cands.append(Candidate(m.id, m.order, count, m.weight))
-            if not cands:
-                return None
-            cursor = cache.order_of.get(view.cursor) if view.cursor else None
-            chosen = cands[strategy(cands, cursor, rng)]  # type: ignore[arg-type]
-            return chosen.id, cache.by_id[chosen.id].seed()
-
-        return choose
 
     def _runtime(
         self, pool: PoolPlan, model: str | None, index: int, member: Member | None, secret: str | None
@@ -372,13 +335,13 @@ class Resolver:
     def _explain(
         self,
         pool: PoolPlan,
-        cache: _PoolCache,
+        sel: Selector,
         view: PoolView,
         now: float,
         reasons: list[tuple[str, str]],
         next_at: list[float],
     ) -> None:
-        for m in cache.members:
+        for m in sel.members:
             who = f"{pool.pool_key} {m.label} [{m.source}]"
             if m.fingerprint is None:
                 what = f"{m.ref.name} is not set" if m.ref and m.ref.kind == "env" else "source is missing"

@@ -100,10 +100,10 @@ class Member(Frozen):
             "base_url": self.base_url,
         }
 
-    def read(self, view: PoolView, environ: Mapping[str, str]) -> str | None:
-        """The secret now (from its source, or the store for owned credentials)."""
+    def read(self, creds: Mapping[str, Record], environ: Mapping[str, str]) -> str | None:
+        """The secret now: from its source, or from the store's record for owned credentials."""
         if self.owned:
-            rec = view.credentials.get(self.id)
+            rec = creds.get(self.id)
             value = rec.get("secret") if rec else None
             return value if isinstance(value, str) and value else None
         assert self.ref is not None

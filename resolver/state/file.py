@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
     from resolver.state.base import Chooser, Record
 
-FLUSH_EVERY = 64
-FLUSH_AFTER = 1.0
+FLUSH_EVERY = 1000  # claims between counter flushes ...
+FLUSH_AFTER = 1.0  # ... or seconds, whichever comes first
 
 _open_stores: weakref.WeakSet[FileStore] = weakref.WeakSet()
 
@@ -139,13 +139,17 @@ class FileStore:
             cred_id, seed = picked
             key = (pool_key, cred_id)
             self._counts[key] = self._counts.get(key, 0) + 1
-            self._seeds.setdefault(key, {k: v for k, v in seed.items() if k != "secret"})
+            if key not in self._seeds:
+                self._seeds[key] = {k: v for k, v in seed.items() if k != "secret"}
             self._cursors[pool_key] = cred_id
             view.cursor = cred_id
-            rec = view.credentials.get(cred_id) or new_record(**self._seeds[key])
-            if not isinstance(view.credentials, dict):
-                view.credentials = dict(view.credentials)
-            view.credentials[cred_id] = {**rec, "request_count": rec.get("request_count", 0) + 1}
+            # Count in the in-memory view too (in place: the document behind it is replaced
+            # by a fresh read whenever the views are dropped, so nothing is counted twice).
+            creds = view.credentials
+            rec = creds.get(cred_id)
+            if rec is None:
+                rec = creds[cred_id] = new_record(**self._seeds[key])  # type: ignore[index]
+            rec["request_count"] = rec.get("request_count", 0) + 1
             now = time.monotonic()
             if not self._pending:
                 self._first_pending = now
@@ -186,7 +190,7 @@ class FileStore:
         ops.apply_counts(doc, self._counts, self._seeds)
         ops.apply_cursors(doc, self._cursors)
         result = change(doc) if change is not None else None
-        self._replace(doc)
+        self._replace(doc, durable=change is not None)
         self._counts.clear()
         self._seeds.clear()
         self._cursors.clear()
@@ -196,7 +200,8 @@ class FileStore:
         self._views.clear()
         return result
 
-    def _replace(self, doc: dict[str, Any]) -> None:
+    def _replace(self, doc: dict[str, Any], *, durable: bool = True) -> None:
+        """Atomic replace; ``durable`` adds the fsyncs (status changes; counters may skip them)."""
         directory = os.path.dirname(self.path)
         tmp = f"{self.path}.{os.getpid()}.{get_ident()}.tmp"
         data = json.dumps(doc, indent=1, sort_keys=True).encode("utf-8")
@@ -204,15 +209,17 @@ class FileStore:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 os.write(fd, data)
-                os.fsync(fd)
+                if durable:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)
-            dfd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            if durable:
+                dfd = os.open(directory, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
         except OSError as exc:
             try:
                 os.unlink(tmp)

@@ -1,0 +1,124 @@
+"""Resolve speed and start-up cost.
+
+Usage:
+  python benchmarks/bench_resolve.py inproc [--n 20000]
+      median µs per resolve() for every strategy, pool of 8 and of 1,000,
+      with the default file store and with memory://
+  python benchmarks/bench_resolve.py startup [--runs 30] [--python PY]
+      a fresh `python -c "import resolver; resolver.load(CFG).resolve()"` against a
+      bare `python -c pass` (median wall time) and peak memory (max RSS)
+
+Run it from a clean venv with a regular (not editable) install for start-up
+numbers: an editable install adds an import hook to every interpreter start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STRATEGIES = ("fill_first", "round_robin", "least_used", "random", "weighted")
+
+
+def pool_config(n: int, strategy: str) -> str:
+    lines = [
+        "model: {provider: openrouter, default: a/b}",
+        "providers:",
+        "  openrouter:",
+        "    api_key_env: []",
+        "    keys:",
+    ]
+    lines += [f"      - {{label: k{i}, api_key: '${{env:BENCH_KEY_{i}}}'}}" for i in range(n)]
+    lines.append(f"credential_pool_strategies: {{openrouter: {strategy}}}")
+    return "\n".join(lines) + "\n"
+
+
+def inproc(n_calls: int) -> None:
+    import resolver
+
+    print(f"{'strategy':<12} {'pool':>5} {'store':<7} {'median µs':>10} {'p99 µs':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["RESOLVER_HOME"] = tmp
+        for size in (8, 1000):
+            for i in range(size):
+                os.environ[f"BENCH_KEY_{i}"] = f"sk-bench-{i:04d}-0123456789abcdef"
+            for strategy in STRATEGIES:
+                cfg = Path(tmp) / f"c-{size}-{strategy}.yaml"
+                cfg.write_text(pool_config(size, strategy))
+                for store in ("file", "memory"):
+                    url = f"file://{tmp}/state-{size}-{strategy}.json" if store == "file" else "memory://"
+                    r = resolver.load(str(cfg), state=url)
+                    for _ in range(2000):  # warm up: members built, state file written once
+                        r.resolve()
+                    samples = []
+                    clock = time.perf_counter_ns
+                    for _ in range(n_calls):
+                        t = clock()
+                        r.resolve()
+                        samples.append(clock() - t)
+                    r.close()
+                    samples.sort()
+                    med = statistics.median(samples) / 1000
+                    p99 = samples[int(len(samples) * 0.99)] / 1000
+                    print(f"{strategy:<12} {size:>5} {store:<7} {med:>10.2f} {p99:>8.1f}")
+
+
+def startup(runs: int, python: str) -> None:
+    config = str(ROOT / "examples" / "config.yaml")
+    code = f"import resolver; resolver.load({config!r}).resolve()"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "RESOLVER_HOME": tmp}
+        subprocess.run([python, "-c", code], check=True, env=env)  # fill the plan cache
+
+        def measure(args: list[str]) -> tuple[float, float]:
+            times, rss = [], []
+            for _ in range(runs):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                t = time.perf_counter()
+                subprocess.run(args, check=True, env=env)
+                times.append(time.perf_counter() - t)
+                rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss or before)
+            return statistics.median(times) * 1000, max(rss) / 1024
+
+        bare_ms, _ = measure([python, "-c", "pass"])
+        # ru_maxrss of children is a running maximum: measure the bare one in its own process tree
+        bare_rss = float(subprocess.run(
+            [python, "-c", "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+            capture_output=True, text=True, check=True, env=env,
+        ).stdout) / 1024  # fmt: skip
+        full_rss = float(subprocess.run(
+            [python, "-c", code + "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+            capture_output=True, text=True, check=True, env=env,
+        ).stdout) / 1024  # fmt: skip
+        full_ms, _ = measure([python, "-c", code])
+    print(f"bare python -c pass:          {bare_ms:6.1f} ms   peak RSS {bare_rss:6.1f} MiB")
+    print(f"import + load + resolve:      {full_ms:6.1f} ms   peak RSS {full_rss:6.1f} MiB")
+    print(
+        f"difference:                   {full_ms - bare_ms:6.1f} ms (goal <= 30)   {full_rss - bare_rss:6.1f} MiB (goal <= 15)"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["inproc", "startup"])
+    ap.add_argument("--n", type=int, default=20000)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--python", default=sys.executable)
+    args = ap.parse_args()
+    if args.what == "inproc":
+        inproc(args.n)
+    else:
+        startup(args.runs, args.python)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
