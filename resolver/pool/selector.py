@@ -81,7 +81,7 @@ class Selector:
         global _bisect_right
         if _bisect_right is None:
             from bisect import bisect_right as _bisect_right
-        return min(_bisect_right(self._prefix, x), self.size - 1)
+        return min(int(_bisect_right(self._prefix, x)), self.size - 1)
 
     def by_count(self) -> Iterator[int]:
         """The available credential with the lowest count (only the first is ever asked for)."""
