@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -79,24 +78,21 @@ def startup(runs: int, python: str) -> None:
         subprocess.run([python, "-c", code], check=True, env=env)  # fill the plan cache
 
         def measure(args: list[str]) -> tuple[float, float]:
-            times, rss = [], []
+            times = []
             for _ in range(runs):
-                before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
                 t = time.perf_counter()
                 subprocess.run(args, check=True, env=env)
                 times.append(time.perf_counter() - t)
-                rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss or before)
-            return statistics.median(times) * 1000, max(rss) / 1024
+            return statistics.median(times) * 1000, 0.0
 
         bare_ms, _ = measure([python, "-c", "pass"])
-        # ru_maxrss of children is a running maximum: measure the bare one in its own process tree
+        # peak RSS read in the child from /proc (VmHWM is reset at exec; ru_maxrss is not)
+        hwm = "; print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
         bare_rss = float(subprocess.run(
-            [python, "-c", "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
-            capture_output=True, text=True, check=True, env=env,
+            [python, "-c", "pass" + hwm], capture_output=True, text=True, check=True, env=env,
         ).stdout) / 1024  # fmt: skip
         full_rss = float(subprocess.run(
-            [python, "-c", code + "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
-            capture_output=True, text=True, check=True, env=env,
+            [python, "-c", code + hwm], capture_output=True, text=True, check=True, env=env,
         ).stdout) / 1024  # fmt: skip
         full_ms, _ = measure([python, "-c", code])
     print(f"bare python -c pass:          {bare_ms:6.1f} ms   peak RSS {bare_rss:6.1f} MiB")

@@ -126,3 +126,58 @@ def test_status_change_by_another_process_is_seen_at_the_next_call(tmp_path, wri
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ})
     assert r.resolve().label == "two"  # no reload, no wait: the next call sees it
+
+
+def _resolver_loop(config: str, state: str, stop: str, ready: mp.Queue, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    import time
+
+    os.environ["K1"], os.environ["K2"] = K1, K2
+    r = resolver.load(config, state=state)
+    seen: list[tuple[float, str]] = []
+    ready.put(os.getpid())
+    deadline = time.time() + 20
+    while not os.path.exists(stop) and time.time() < deadline:
+        started = time.time()
+        seen.append((started, r.resolve().label or ""))
+    r.close()
+    out.put(seen)
+
+
+@pytest.mark.slow
+def test_no_process_hands_out_a_key_after_another_process_benched_it(tmp_path, write, monkeypatch) -> None:
+    import time
+
+    from resolver.pool.members import borrowed_id
+    from resolver.secrets import fingerprint
+
+    config = str(write("c.yaml", CONFIG))
+    state = f"file://{tmp_path}/auth.json"
+    stop = str(tmp_path / "stop")
+    ctx = mp.get_context("spawn")
+    ready: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    procs = [ctx.Process(target=_resolver_loop, args=(config, state, stop, ready, out)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=60)
+    time.sleep(0.3)
+    monkeypatch.setenv("K1", K1)
+    bench = resolver.load(config, state=state)
+    fp = fingerprint(K1)
+    bench.store.transition(
+        "openrouter", borrowed_id(fp),
+        lambda rec: rec.update(status="exhausted", cooldown_until=time.time() + 600, last_error_code=402),
+        {"fingerprint": fp, "label": "one"},
+    )  # fmt: skip
+    benched_at = time.time()
+    time.sleep(0.5)
+    open(stop, "w").close()
+    results = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    before = [label for r in results for t, label in r if t < benched_at]
+    after = [label for r in results for t, label in r if t > benched_at]
+    assert "one" in before and len(after) > 100  # both phases really ran
+    assert "one" not in after
