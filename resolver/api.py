@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from resolver.runtime import Observer, Resolver
+from resolver.runtime import Observer, Resolver, Runtime
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -119,13 +119,16 @@ def load(
     overlays: Sequence[str | os.PathLike[str]] = (),
     clock: Callable[[], float] | None = None,
     observer: Observer | None = None,
+    refresher: Callable[[Runtime], str | None] | None = None,
 ) -> Resolver:
     """Load config.yaml (cached plan when unchanged) and open the state store.
 
     ``config``: path (default ``RESOLVER_CONFIG``, else the user config dir).
     ``state``: a store URL or a StateStore (default per DESIGN §9).
     ``overrides``: ``--set`` style ``"a.b=c"`` strings. ``clock``: epoch
-    seconds (default ``time.time``); tests move time with it.
+    seconds (default ``time.time``); tests move time with it. ``refresher``:
+    called with the runtime of an OAuth credential that got a 401; returns a
+    fresh access token (or None) — see docs/recovery.md.
     Raises ConfigError (with ``.issues``) when the config is invalid.
     """
     from resolver.paths import default_config_path
@@ -140,4 +143,6 @@ def load(
     else:
         store = state
     obs = observer or Observer()
-    return Resolver(plan, store, clock=clock, reloader=_reloader(files, tuple(overrides), obs), observer=obs)
+    return Resolver(
+        plan, store, clock=clock, reloader=_reloader(files, tuple(overrides), obs), observer=obs, refresher=refresher
+    )

@@ -39,14 +39,17 @@ if TYPE_CHECKING:
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-log_name = "resolver"
+KEYLESS = "keyless"  # the state record of a keyless endpoint (so a dead local server can rest too)
 
 
 class Runtime(Frozen):
     """What to use now: endpoint, model, credential. Immutable; ``api_key`` is masked in ``repr``/``str``.
 
-    ``fallback_index``: 0 = the asked pool, n = the n-th entry of the fallback chain.
-    ``credential_id`` + ``pool_key`` are the lease a later ``report()`` refers to.
+    ``fallback_index``: 0 = the asked pool, n = the n-th entry of the fallback chain;
+    ``requested`` is the pool that was asked for. ``credential_id`` + ``pool_key``
+    are the lease a later ``report()`` refers to. ``retry_after``: seconds to
+    wait before using this runtime again (set when ``report()`` says "the same
+    credential, after a pause").
     """
 
     __slots__ = (
@@ -60,6 +63,7 @@ class Runtime(Frozen):
         "model",
         "pool_key",
         "provider",
+        "requested",
         "retry_after",
         "settings",
         "source",
@@ -77,6 +81,7 @@ class Runtime(Frozen):
     retry_after: float | None
     label: str | None
     settings: Mapping[str, Any]
+    requested: str
 
     def __init__(
         self,
@@ -93,6 +98,7 @@ class Runtime(Frozen):
         retry_after: float | None = None,
         label: str | None = None,
         settings: Mapping[str, Any] = _EMPTY,
+        requested: str | None = None,
     ) -> None:
         _set(self, "provider", provider)
         _set(self, "pool_key", pool_key)
@@ -107,12 +113,15 @@ class Runtime(Frozen):
         _set(self, "retry_after", retry_after)
         _set(self, "label", label)
         _set(self, "settings", settings)
+        _set(self, "requested", requested or pool_key)
 
     def __repr__(self) -> str:
         return (
             f"Runtime(provider={self.provider!r}, pool_key={self.pool_key!r}, base_url={self.base_url!r}, "
             f"api_key={mask(self.api_key)!r}, api_mode={self.api_mode!r}, model={self.model!r}, "
-            f"source={self.source!r}, credential_id={self.credential_id!r}, fallback_index={self.fallback_index})"
+            f"source={self.source!r}, credential_id={self.credential_id!r}, fallback_index={self.fallback_index}"
+            + (f", retry_after={self.retry_after!r}" if self.retry_after is not None else "")
+            + ")"
         )
 
     __str__ = __repr__
@@ -120,6 +129,10 @@ class Runtime(Frozen):
     @property
     def masked_key(self) -> str:
         return mask(self.api_key)
+
+    def _with(self, **changes: Any) -> Runtime:
+        new: Runtime = self._replace(**changes)  # type: ignore[assignment]
+        return new
 
     def as_dict(self, *, reveal: bool = False) -> dict[str, Any]:
         """The Runtime fields as plain data; the key masked unless ``reveal``."""
@@ -136,6 +149,7 @@ class Runtime(Frozen):
             "credential_id": self.credential_id,
             "label": self.label,
             "fallback_index": self.fallback_index,
+            "requested": self.requested,
             "extra_body": thaw(self.extra_body),
             "retry_after": self.retry_after,
             "settings": thaw(self.settings),
@@ -154,6 +168,18 @@ class Observer:
 
     def fell_back(self, runtime: Runtime, reasons: Sequence[tuple[str, str]]) -> None:
         """The asked pool had nothing available; ``runtime`` is from a fallback."""
+
+    def cooled_down(self, runtime: Runtime, until: float, reason: str) -> None:
+        """``runtime``'s credential rests until ``until`` (epoch seconds on the resolver's clock)."""
+
+    def marked_dead(self, runtime: Runtime, reason: str) -> None:
+        """``runtime``'s credential will not come back by itself (reset or re-add it)."""
+
+    def rotated(self, old: Runtime, new: Runtime) -> None:
+        """After a failure of ``old``, ``report()`` handed out ``new`` (another credential or pool)."""
+
+    def recovered(self, pool_key: str, credential_id: str) -> None:
+        """A credential that had failed succeeded again."""
 
     def reloaded(self, plan: Plan) -> None:
         """A changed config was compiled and swapped in."""
@@ -175,6 +201,7 @@ class Resolver:
         reloader: Callable[[], Plan | None] | None = None,
         observer: Observer | None = None,
         rng: Random | None = None,
+        refresher: Callable[[Runtime], str | None] | None = None,
     ) -> None:
         self._plan = plan
         self.store = store
@@ -187,6 +214,9 @@ class Resolver:
         self._tick = 0
         self._next_check = time.monotonic() + plan.reload_interval
         self._lock = RLock()
+        self._refresher = refresher
+        self._leases: dict[tuple[str, str], list[int]] = {}  # lease → [429 retries used, 5xx/network failures]
+        self._quiet_until: dict[str, float] = {}  # pool → monotonic time before which "exhausted" is not logged again
 
     # -- public -----------------------------------------------------------
     @property
@@ -230,7 +260,169 @@ class Resolver:
         pool = self._plan.pool(pool_key or self._plan.primary)
         return self._selector(pool, self.store.view(pool.pool_key)).members
 
+    def report(
+        self,
+        runtime: Runtime,
+        status: int | None,
+        *,
+        headers: Any = None,
+        message: str | None = None,
+        error: str | None = None,
+    ) -> Runtime:
+        """A call made with ``runtime`` failed; returns the runtime to use next.
+
+        ``status``: the HTTP status, or None with ``error="timeout"|"connect"|…``
+        for a network failure. ``headers`` (any mapping, names case-insensitive)
+        and ``message`` (the error body) may say when the limit resets.
+        The answer is the same credential (first 429 of the lease; a 5xx or
+        network error within the retry budget, with ``retry_after``), another
+        credential of the pool, or the first usable fallback — or
+        NoCredentialAvailable. Only ``runtime``'s own pool and credential (its
+        lease) are changed, never "whatever is current".
+        """
+        from resolver.pool.policy import POLICY, backoff, classify, cooldown_seconds, failure_mutation
+        from resolver.pool.resets import normalize_headers, provider_reset
+
+        now = self._clock()
+        kind = classify(status, message, error)
+        action = POLICY[kind]
+        cred = runtime.credential_id or KEYLESS
+        lease_key = (runtime.pool_key, cred)
+        pool = self._plan.pools.get(runtime.pool_key)
+        if pool is None or not action.rotate:  # pool gone after a reload / a bad request: nothing to blame
+            return runtime if pool is not None else self._answer(None, claim=True)
+        durations = pool.cooldowns
+        reset = provider_reset(normalize_headers(headers), message, now)
+        if reset is not None:
+            reset = min(reset, durations.max_reset)
+        with self._lock:
+            lease = self._leases.setdefault(lease_key, [0, 0])
+            if action.retry_same == "once_per_lease":
+                if lease[0] == 0:
+                    lease[0] = 1
+                    return runtime._with(retry_after=reset)
+                # the lease's free retry is spent: now it is a rate limit that needs a rest
+                kind, action = "usage_limit", POLICY["usage_limit"]._replace(reason=action.reason)
+            elif action.retry_same == "server_retries":
+                lease[1] += 1
+                if lease[1] <= durations.server_error_retries:
+                    return runtime._with(retry_after=backoff(lease[1]))
+        if action.refresh:
+            refreshed = self._try_refresh(runtime)
+            if refreshed is not None:
+                return refreshed
+        view = self.store.view(pool.pool_key)
+        sel = self._selector(pool, view)
+        known = cred == KEYLESS or cred in sel.index_of
+        if known:
+            # "sole": no other credential (present in this process) that is not dead
+            others = [
+                m
+                for m in sel.members
+                if m.id != cred and m.present and (view.credentials.get(m.id) or {}).get("status") != "dead"
+            ]  # fmt: skip
+            seconds = cooldown_seconds(action, durations, reset, sole=not others)
+            reason = action.reason if not error else f"{action.reason}: {error}"
+            if action.dead:
+                reason = _dead_reason(message) or reason
+            seed = sel.seeds[sel.index_of[cred]] if cred in sel.index_of else {"label": KEYLESS, "source": "none"}
+            mutate = failure_mutation(action, now=now, until=now + seconds, code=status, reason=reason)
+            rec = self.store.transition(pool.pool_key, cred, mutate, seed)
+            self._note_failure(runtime, action.dead, reason, float(rec.get("cooldown_until") or 0.0))
+        with self._lock:
+            self._leases.pop(lease_key, None)
+        nxt = self._answer(runtime.requested, claim=True)
+        self._observer.rotated(runtime, nxt)
+        return nxt
+
+    def report_success(self, runtime: Runtime, *, headers: Any = None) -> None:
+        """A call made with ``runtime`` succeeded: the lease's retry flags reset.
+
+        When the response headers say the limit is used up
+        (``x-ratelimit-remaining-requests: 0``, ``…-tokens: 0``,
+        ``anthropic-ratelimit-*-remaining: 0``), the credential rests until the
+        stated reset, so the next call does not burn a 429.
+        """
+        cred = runtime.credential_id or KEYLESS
+        if self._leases:
+            with self._lock:
+                self._leases.pop((runtime.pool_key, cred), None)
+        rec = self.store.view(runtime.pool_key).credentials.get(cred)
+        if headers:
+            from resolver.pool.resets import from_headers, normalize_headers
+
+            hdrs = normalize_headers(headers)
+            spent = any(
+                v.strip() == "0"
+                for k, v in hdrs.items()
+                if k in ("x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens")
+                or (k.startswith("anthropic-ratelimit-") and k.endswith("-remaining"))
+            )
+            if spent:
+                now = self._clock()
+                pool = self._plan.pools.get(runtime.pool_key)
+                reset = from_headers(hdrs, now)
+                if pool is not None and reset is not None and reset > 0:
+                    from resolver.pool.policy import POLICY, failure_mutation
+
+                    until = now + min(reset, pool.cooldowns.max_reset)
+                    reason = "rate-limited (limit used up)"
+                    mutate = failure_mutation(POLICY["usage_limit"], now=now, until=until, code=None, reason=reason)
+                    self.store.transition(
+                        runtime.pool_key, cred, mutate, {"label": runtime.label, "source": runtime.source}
+                    )
+                    self._note_failure(runtime, False, reason, until)
+                    return
+        if rec is not None and rec.get("status") == "exhausted":
+
+            def clear(r: dict[str, Any]) -> None:
+                if r.get("status") == "exhausted" and float(r.get("cooldown_until") or 0.0) <= self._clock():
+                    r["status"] = "ok"
+                    r["status_at"] = self._clock()
+
+            self.store.transition(runtime.pool_key, cred, clear, {})
+            self._observer.recovered(runtime.pool_key, cred)
+
     # -- internals ------------------------------------------------------
+    def _try_refresh(self, runtime: Runtime) -> Runtime | None:
+        """401 on a credential that can refresh (an owned OAuth credential + a refresh hook)."""
+        if self._refresher is None or runtime.credential_id is None:
+            return None
+        pool = self._plan.pools[runtime.pool_key]
+        view = self.store.view(pool.pool_key)
+        rec = view.credentials.get(runtime.credential_id)
+        if not rec or rec.get("auth_type") != "oauth" or rec.get("secret") is None:
+            return None
+        try:
+            token = self._refresher(runtime)
+        except Exception as exc:  # a failed refresh is an auth failure like any other
+            _log().warning(
+                "refresh of %s credential %s failed: %s", pool.pool_key, runtime.credential_id, type(exc).__name__
+            )
+            return None
+        if not token:
+            return None
+        from resolver.secrets import fingerprint
+
+        def store_token(r: dict[str, Any]) -> None:
+            r["secret"] = token
+            r["fingerprint"] = fingerprint(token)
+            r["status"], r["cooldown_until"] = "ok", 0.0
+
+        self.store.transition(pool.pool_key, runtime.credential_id, store_token, {})
+        self._tick += 1
+        return runtime._with(api_key=token, retry_after=None)
+
+    def _note_failure(self, runtime: Runtime, dead: bool, reason: str, until: float) -> None:
+        log = _log()
+        who = f"{runtime.pool_key} credential {runtime.label or 'keyless'} ({runtime.credential_id or KEYLESS})"
+        if dead:
+            log.warning("%s is dead: %s; re-add or reset it", who, reason)
+            self._observer.marked_dead(runtime, reason)
+        else:
+            log.info("%s rests for %s: %s", who, _duration(until - self._clock()), reason)
+            self._observer.cooled_down(runtime, until, reason)
+
     @property
     def _rng(self) -> Random:
         if self._rng_given is None:
@@ -244,18 +436,19 @@ class Resolver:
             self.reload()
         plan = self._plan
         first = plan.pool(pool_key) if pool_key else plan.pools[plan.primary]
+        asked = first.pool_key
         reasons: list[tuple[str, str]] = []
         next_at: list[float] = []
-        runtime = self._from_pool(first, None, 0, claim, reasons, next_at)
+        runtime = self._from_pool(first, None, 0, asked, claim, reasons, next_at)
         if runtime is not None:
             return runtime
         for index, step in enumerate(plan.fallbacks, start=1):
-            if step.pool_key == first.pool_key:
+            if step.pool_key == asked:
                 continue
             pool = plan.pools.get(step.pool_key)
             if pool is None:
                 continue
-            runtime = self._from_pool(pool, step.model, index, claim, reasons, next_at)
+            runtime = self._from_pool(pool, step.model, index, asked, claim, reasons, next_at)
             if runtime is not None:
                 self._observer.fell_back(runtime, reasons)
                 return runtime
@@ -272,6 +465,7 @@ class Resolver:
         pool: PoolPlan,
         model: str | None,
         index: int,
+        asked: str,
         claim: bool,
         reasons: list[tuple[str, str]],
         next_at: list[float],
@@ -294,28 +488,41 @@ class Resolver:
             i = used.index_of[picked[0]]
             member = used.members[i]
             secret = member.read(used.creds, self._environ)
-            cache_key = (i, model, index)
+            cache_key = (i, model, index, asked)
             runtime = used.runtimes.get(cache_key)
             if runtime is None or runtime.api_key != secret or not secret:
                 if not secret or hash(secret) != member.value_hash:
                     self._tick += 1  # the source changed under us (env var edited or unset): rebuild
                     continue
-                runtime = used.runtimes[cache_key] = self._runtime(pool, model, index, member, secret)
+                runtime = used.runtimes[cache_key] = self._runtime(pool, model, index, asked, member, secret)
             if claim:
                 self._observer.selected(runtime)
             return runtime
-        sel = self._selector(pool, store.view(key))
+        view = store.view(key)
+        sel = self._selector(pool, view)
         if not sel.members:
-            if not pool.key_required:
-                return self._runtime(pool, model, index, None, None)
-            env = ", ".join(pool.key_env_hint) or "a key"
-            reasons.append((key, f"no key configured: set {env} or run 'resolver auth add {key}'"))
-            return None
-        self._explain(pool, sel, store.view(key), now, reasons, next_at)
+            if pool.key_required:
+                env = ", ".join(pool.key_env_hint) or "a key"
+                reasons.append((key, f"no key configured: set {env} or run 'resolver auth add {key}'"))
+                return None
+            ok, why, back = describe_state(view.credentials.get(KEYLESS), now)
+            if not ok:  # a keyless endpoint that failed rests like a credential would
+                if back is not None:
+                    next_at.append(back)
+                reasons.append((f"{key} (keyless)", why + (f", back in {_duration(back - now)}" if back else "")))
+                return None
+            return self._runtime(pool, model, index, asked, None, None)
+        self._explain(pool, sel, view, now, reasons, next_at)
         return None
 
     def _runtime(
-        self, pool: PoolPlan, model: str | None, index: int, member: Member | None, secret: str | None
+        self,
+        pool: PoolPlan,
+        model: str | None,
+        index: int,
+        asked: str,
+        member: Member | None,
+        secret: str | None,
     ) -> Runtime:
         return Runtime(
             provider=pool.provider,
@@ -330,6 +537,7 @@ class Resolver:
             extra_body=pool.extra_body,
             label=member.label if member else None,
             settings=pool.settings,
+            requested=asked,
         )
 
     def _explain(
@@ -355,6 +563,10 @@ class Resolver:
 
     def _exhausted(self, pool: PoolPlan, reasons: list[tuple[str, str]], next_at: list[float]) -> NoCredentialAvailable:
         first = min(next_at) if next_at else None
+        quiet = self._quiet_until.get(pool.pool_key, 0.0)
+        if time.monotonic() >= quiet:  # at most one log line a minute per pool, not one per call
+            self._quiet_until[pool.pool_key] = time.monotonic() + 60.0
+            _log().warning("no credential available for %s or any fallback (%d reasons)", pool.pool_key, len(reasons))
         lines = [f"no credential available for {pool.pool_key!r} (or any fallback):"]
         lines += [f"  - {who}: {why}" for who, why in reasons]
         if first is not None:
@@ -374,3 +586,16 @@ def _duration(seconds: float) -> str:
         return f"{h}h {m}m" if m else f"{h}h"
     d, h = divmod(h, 24)
     return f"{d}d {h}h" if h else f"{d}d"
+
+
+def _log() -> Any:
+    import logging  # only on failure paths: keeps start-up light
+
+    return logging.getLogger("resolver")
+
+
+def _dead_reason(message: str | None) -> str | None:
+    import re
+
+    m = re.search(r"invalid_grant|token_revoked|invalid_token|unauthorized_client|refresh_token_reused", message or "")
+    return m.group(0) if m else None

@@ -40,7 +40,7 @@ class Selector:
         self.tick = tick
         self.strategy = STRATEGIES.get(pool.strategy, STRATEGIES["fill_first"])
         self.needs_rng = pool.strategy in NEEDS_RNG
-        self.runtimes: dict[tuple[int, str | None, int], Any] = {}
+        self.runtimes: dict[tuple[int, str | None, int, str], Any] = {}  # (member, model, position, asked)
         # per-pick state, set by bind()
         self.creds: Mapping[str, Record] = {}
         self.now = 0.0
