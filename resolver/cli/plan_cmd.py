@@ -123,5 +123,27 @@ def run(opts: Options) -> int:
     elif fmt == "mermaid":
         sys.stdout.write(render_mermaid(plan, everything))
     else:
-        sys.stdout.write(render_text(plan, everything))
+        sys.stdout.write(render_text(plan, everything) + _position(opts))
     return 0
+
+
+def _position(opts: Options) -> str:
+    """Where resolution stands right now (a peek: nothing is claimed)."""
+    from resolver.api import load
+    from resolver.errors import NoCredentialAvailable, StateError
+
+    try:
+        with load(opts.config_path(), state=opts.state, overrides=opts.sets, overlays=opts.overlays) as r:
+            rt = r.peek()
+    except NoCredentialAvailable as exc:
+        when = ""
+        if exc.next_available_at is not None:
+            import time
+
+            when = f"; the first credential is back in {max(0, int(exc.next_available_at - time.time()))}s"
+        return f"\nnow: nothing available{when} (resolver resolve says why)\n"
+    except StateError as exc:
+        return f"\nnow: unknown ({exc})\n"
+    where = "the primary" if rt.fallback_index == 0 else f"fallback {rt.fallback_index}"
+    who = f"{rt.label} [{rt.source}]" if rt.credential_id else "keyless"
+    return f"\nnow: {rt.pool_key}, {where}, {who}\n"
