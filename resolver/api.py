@@ -80,18 +80,16 @@ def _reloader(files: Sequence[str], overrides: Sequence[str], observer: Observer
             if seen["failed"] != sig:  # report once per change, keep the old plan
                 seen["failed"] = sig
                 issues = exc.issues if isinstance(exc, ConfigError) else ()
-                import logging  # only when something is wrong: keeps start-up light
+                from resolver.runtime import _log
 
-                logging.getLogger("resolver").error(
-                    "config changed but is not valid; keeping the previous plan:\n%s", exc
-                )
+                _log().error("config changed but is not valid; keeping the previous plan:\n%s", exc)
                 observer.reload_failed(issues)
             return None
         seen["sig"] = sig
         seen["failed"] = None
-        import logging
+        from resolver.runtime import _log
 
-        logging.getLogger("resolver").info("config changed: new plan %s", plan.digest[:12])
+        _log().info("config changed: new plan %s", plan.digest[:12])
         return plan
 
     return reload

@@ -591,7 +591,10 @@ def _duration(seconds: float) -> str:
 def _log() -> Any:
     import logging  # only on failure paths: keeps start-up light
 
-    return logging.getLogger("resolver")
+    logger = logging.getLogger("resolver")
+    if not logger.handlers:  # a library stays silent unless the application configures logging
+        logger.addHandler(logging.NullHandler())
+    return logger
 
 
 def _dead_reason(message: str | None) -> str | None:

@@ -42,6 +42,25 @@ class Options:
 
         return self.config or default_config_path()
 
+    def clock(self) -> Callable[[], float] | None:
+        """``RESOLVER_FAKE_TIME`` (epoch seconds) pins the clock: reproducible output for docs and tests."""
+        fake = os.environ.get("RESOLVER_FAKE_TIME")
+        if not fake:
+            return None
+        try:
+            value = float(fake)
+        except ValueError:
+            raise UsageError(f"RESOLVER_FAKE_TIME={fake!r} is not a number of seconds") from None
+        return lambda: value
+
+    def load(self) -> Any:
+        """The Resolver for this command line (config, overlays, --set, --state)."""
+        from resolver.api import load
+
+        return load(
+            self.config_path(), state=self.state, overrides=self.sets, overlays=self.overlays, clock=self.clock()
+        )
+
     def fmt(self, choices: Sequence[str], default: str = "text") -> str:
         value = self.format or default
         if value not in choices:
@@ -102,9 +121,10 @@ def _commands() -> dict[
         Callable[[Options], int],
     ],
 ]:
-    from resolver.cli import plan_cmd, resolve_cmd, schema_cmd, validate_cmd
+    from resolver.cli import auth_cmd, plan_cmd, resolve_cmd, schema_cmd, validate_cmd
 
     return {
+        "auth": (auth_cmd.add_parser, auth_cmd.run),
         "resolve": (resolve_cmd.add_parser, resolve_cmd.run),
         "plan": (plan_cmd.add_parser, plan_cmd.run),
         "validate": (validate_cmd.add_parser, validate_cmd.run),
@@ -129,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_globals(parser, "root_")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def make(name: str, *, help: str, description: str, examples: Sequence[str]) -> argparse.ArgumentParser:
-        p = sub.add_parser(
+    def make(
+        name: str, *, help: str, description: str, examples: Sequence[str], under: Any = None
+    ) -> argparse.ArgumentParser:
+        """A (sub)command parser with the global options and an examples epilog."""
+        p = (under or sub).add_parser(
             name,
             help=help,
             description=description,

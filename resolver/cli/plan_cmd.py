@@ -119,7 +119,7 @@ def run(opts: Options) -> int:
     plan = compile_files((opts.config_path(), *opts.overlays), tuple(opts.sets))
     everything = bool(opts.args.get("all"))
     if fmt == "json":
-        sys.stdout.write(json.dumps(plan.to_dict(), indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(plan.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     elif fmt == "mermaid":
         sys.stdout.write(render_mermaid(plan, everything))
     else:
@@ -129,11 +129,10 @@ def run(opts: Options) -> int:
 
 def _position(opts: Options) -> str:
     """Where resolution stands right now (a peek: nothing is claimed)."""
-    from resolver.api import load
     from resolver.errors import NoCredentialAvailable, StateError
 
     try:
-        with load(opts.config_path(), state=opts.state, overrides=opts.sets, overlays=opts.overlays) as r:
+        with opts.load() as r:
             rt = r.peek()
     except NoCredentialAvailable as exc:
         when = ""

@@ -67,15 +67,12 @@ def render_text(rt: Any, fallbacks: int) -> str:
 
 
 def run(opts: Options) -> int:
-    from resolver.api import load
-
     fmt = opts.fmt(FORMATS)
-    resolver = load(opts.config_path(), state=opts.state, overrides=opts.sets, overlays=opts.overlays)
-    with resolver:
+    with opts.load() as resolver:
         key = opts.args.get("pool_key")
         rt = resolver.peek(key) if opts.args.get("peek") else resolver.resolve(key)
         if fmt == "json":
-            sys.stdout.write(json.dumps(rt.as_dict(), indent=2, sort_keys=True) + "\n")
+            sys.stdout.write(json.dumps(rt.as_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         elif fmt == "env":
             sys.stdout.write(env_lines(rt))
         else:

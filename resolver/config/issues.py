@@ -103,7 +103,7 @@ def render_text(issues: Sequence[Issue], files: Sequence[str]) -> str:
 
 
 def render_json(issues: Sequence[Issue], files: Sequence[str]) -> str:
-    return json.dumps([i.as_dict() for i in issues], indent=2) + "\n"
+    return json.dumps([i.as_dict() for i in issues], indent=2, ensure_ascii=False) + "\n"
 
 
 def _count(n: int, word: str) -> str:

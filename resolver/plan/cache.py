@@ -112,7 +112,7 @@ def save(key: str, plan: Plan, deps: dict[str, Any]) -> None:
         tmp = f"{path}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.write(fd, json.dumps(entry, sort_keys=True).encode())
+            os.write(fd, json.dumps(entry).encode())  # pool order kept: listings follow the config
         finally:
             os.close(fd)
         os.replace(tmp, path)

@@ -129,6 +129,12 @@ class StateStore(Protocol):
         """Atomically apply ``mutate`` to the freshest record (created from ``seed``), write through."""
         ...
 
+    def update(self, pool_key: str, change: Callable[[dict[str, Any]], Any]) -> Any:
+        """Atomically apply ``change`` to the freshest pool document (cursor, credentials,
+        suppressed) and write it through; returns what ``change`` returned. ``change`` may
+        raise to refuse: then nothing is written."""
+        ...
+
     def add(self, pool_key: str, cred_id: str, record: Record) -> None: ...
 
     def remove(

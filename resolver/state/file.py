@@ -231,6 +231,9 @@ class FileStore:
         result: Record = self._write(lambda doc: ops.transition(doc, pool_key, cred_id, mutate, seed))
         return result
 
+    def update(self, pool_key: str, change: Callable[[dict[str, Any]], Any]) -> Any:
+        return self._write(lambda doc: change(ops.pool_of(doc, pool_key)))
+
     def add(self, pool_key: str, cred_id: str, record: Record) -> None:
         self._write(lambda doc: ops.add(doc, pool_key, cred_id, record))
 

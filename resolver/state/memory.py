@@ -59,6 +59,12 @@ class MemoryStore:
             self._changed(pool_key)
             return rec
 
+    def update(self, pool_key: str, change: Callable[[dict[str, Any]], Any]) -> Any:
+        with self._lock:
+            result = change(ops.pool_of(self._doc, pool_key))
+            self._changed(pool_key)
+            return result
+
     def add(self, pool_key: str, cred_id: str, record: Record) -> None:
         with self._lock:
             ops.add(self._doc, pool_key, cred_id, record)

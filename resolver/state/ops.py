@@ -69,10 +69,11 @@ def remove(
     doc: dict[str, Any], pool_key: str, cred_id: str, suppress: str | None, source: str | None, now: float
 ) -> bool:
     pool = pool_of(doc, pool_key)
-    found = pool["credentials"].pop(cred_id, None) is not None
-    if suppress:
+    if suppress:  # a borrowed credential: hidden, its state kept (a bench is not escaped by remove + re-add)
         pool["suppressed"][suppress] = {"at": now, "source": source}
         found = True
+    else:  # an owned credential: forgotten, secret and all
+        found = pool["credentials"].pop(cred_id, None) is not None
     if pool.get("cursor") == cred_id:
         pool["cursor"] = None
     return found
