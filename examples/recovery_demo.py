@@ -2,14 +2,16 @@
 
     python examples/recovery_demo.py --config examples/config.yaml "Say hi"
     python examples/recovery_demo.py --fake-provider        # no keys needed: a local fake provider
+    python examples/recovery_demo.py --fake-provider --config my.yaml   # your pool, answered by the fake
 
 `complete()` is the part to copy: resolve, call, and on failure `report()` and
 use whatever runtime comes back (the same key after `retry_after`, another
 key, or a fallback provider) until one answers or NoCredentialAvailable says
 nothing is left. With --fake-provider a local HTTP server plays an
-OpenAI-compatible provider whose first key is rate-limited, so you can watch
-the key cool down (`resolver auth list` / the state file) and the next one
-take over.
+OpenAI-compatible provider that rate-limits the first key it sees, so you can
+watch that key cool down (`resolver auth list`) and the next one take over.
+With --config as well, the config's primary pool is pointed at the fake
+(``--set model.base_url=…``) and its real state store records what happened.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import resolver
 
@@ -58,12 +61,16 @@ def complete(r: resolver.Resolver, prompt: str, *, sleep: bool = True) -> tuple[
 
 
 class FakeProvider(BaseHTTPRequestHandler):
-    """OpenAI-compatible enough: key 'sk-demo-limited-…' gets 429s, any other key an answer."""
+    """OpenAI-compatible enough: the first key it sees gets 429s, any other key an answer."""
+
+    limited: ClassVar[list[str]] = []  # shared by the handler instances of one server
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-        if key.startswith("sk-demo-limited"):
+        if key and not self.limited:
+            self.limited.append(key)
+        if key and key in self.limited:
             self._send(429, {"error": {"message": "Rate limit exceeded, try again in 30s"}}, {"Retry-After": "30"})
         elif not key:
             self._send(401, {"error": {"message": "missing api key"}})
@@ -82,9 +89,14 @@ class FakeProvider(BaseHTTPRequestHandler):
         pass
 
 
-def fake_setup(directory: str) -> tuple[str, ThreadingHTTPServer]:
+def fake_server() -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeProvider)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def fake_setup(directory: str) -> tuple[str, ThreadingHTTPServer]:
+    server = fake_server()
     config = os.path.join(directory, "config.yaml")
     with open(config, "w") as fh:
         fh.write(
@@ -107,10 +119,12 @@ def main() -> int:
     ap.add_argument("--fake-provider", action="store_true", help="run against a local fake provider")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config = args.config
-        if args.fake_provider:
+        config, overrides = args.config, []
+        if args.fake_provider and config:
+            overrides = [f"model.base_url=http://127.0.0.1:{fake_server().server_port}/v1"]
+        elif args.fake_provider:
             config, _server = fake_setup(tmp)
-        r = resolver.load(config)
+        r = resolver.load(config, overrides=overrides)
         try:
             text, rt = complete(r, args.prompt)
         except resolver.NoCredentialAvailable as exc:

@@ -18,7 +18,6 @@ import atexit
 import json
 import os
 import time
-import weakref
 from _thread import RLock, get_ident
 
 from resolver.errors import StateError
@@ -35,7 +34,9 @@ if TYPE_CHECKING:
 FLUSH_EVERY = 1000  # claims between counter flushes ...
 FLUSH_AFTER = 1.0  # ... or seconds, whichever comes first
 
-_open_stores: weakref.WeakSet[FileStore] = weakref.WeakSet()
+# Strong references: a store with counts not yet written must still be there at exit,
+# even when the Resolver that used it is gone. close() takes it out.
+_open_stores: set[FileStore] = set()
 
 
 def _flush_all() -> None:

@@ -181,3 +181,21 @@ def test_no_process_hands_out_a_key_after_another_process_benched_it(tmp_path, w
     after = [label for r in results for t, label in r if t > benched_at]
     assert "one" in before and len(after) > 100  # both phases really ran
     assert "one" not in after
+
+
+def test_counts_of_a_forgotten_resolver_are_written_at_exit(tmp_path, write) -> None:
+    config = str(write("c.yaml", CONFIG))
+    state = tmp_path / "auth.json"
+    code = (
+        "import os, resolver\n"
+        f"os.environ['K1'], os.environ['K2'] = {K1!r}, {K2!r}\n"
+        "def work():\n"
+        f"    r = resolver.load({config!r}, state='file://{state}')\n"
+        "    for _ in range(7):\n"
+        "        r.resolve()\n"
+        "work()  # the resolver is garbage by the time the interpreter exits\n"
+        "import gc; gc.collect()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    doc = json.loads(state.read_text())
+    assert sum(c["request_count"] for c in doc["pools"]["openrouter"]["credentials"].values()) == 7
