@@ -19,6 +19,16 @@ CASES = Path(__file__).resolve().parent / "cases"
 CANARY = "sk-or-v1-CANARY-7f3a9c2e5b1d4f60a8e2"
 
 
+class Clock:
+    """A clock the tests move by hand (``resolver.load(clock=...)``): no sleeping."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(autouse=True)
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's keys, config or state."""

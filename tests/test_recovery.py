@@ -14,6 +14,7 @@ from resolver.errors import NoCredentialAvailable
 from resolver.pool.members import borrowed_id
 from resolver.runtime import Observer
 from resolver.secrets import fingerprint
+from tests.conftest import Clock
 
 K1, K2, K3 = "sk-rec-key-one-1111", "sk-rec-key-two-2222", "sk-rec-key-three-3333"
 NOW = 1_800_000_000.0
@@ -30,14 +31,6 @@ fallback_providers:
   - {{provider: anthropic, model: claude}}
   - {{provider: ollama, model: llama}}
 """
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Events(Observer):

@@ -13,7 +13,7 @@ from resolver.errors import NoCredentialAvailable, UnknownProviderError
 from resolver.pool.members import borrowed_id
 from resolver.runtime import Runtime
 from resolver.secrets import fingerprint
-from tests.conftest import CANARY
+from tests.conftest import CANARY, Clock
 
 K1, K2, K3 = "sk-test-key-one-1111", "sk-test-key-two-2222", "sk-test-key-three-3333"
 
@@ -28,14 +28,6 @@ providers:
       - {{label: three, api_key: '${{env:K3}}'}}
 credential_pool_strategies: {{openrouter: {strategy}}}
 """
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -413,19 +413,23 @@ def cmd_add(opts: Options) -> int:
     return 0
 
 
+def remove_credential(r: Any, pool_key: str, target: str) -> tuple[int, Any]:
+    """Forget an owned credential, or suppress a borrowed one; returns (index, member)."""
+    index, m = find_target(r, pool_key, target)
+    if m.owned:
+        r.store.remove(pool_key, m.id)
+    elif m.fingerprint is None:
+        raise Refused(f"credential #{index} {m.label!r} has no value here ({m.source} is not set): nothing to remove")
+    else:
+        r.store.remove(pool_key, m.id, suppress=m.fingerprint, source=m.source)
+    return index, m
+
+
 def cmd_remove(opts: Options) -> int:
     fmt = opts.fmt(FORMATS)
     with opts.load() as r:
         pool = r.plan.pool(str(opts.args["pool_key"]))
-        index, m = find_target(r, pool.pool_key, str(opts.args["target"]))
-        if m.owned:
-            r.store.remove(pool.pool_key, m.id)
-        elif m.fingerprint is None:
-            raise Refused(
-                f"credential #{index} {m.label!r} has no value here ({m.source} is not set): nothing to remove"
-            )
-        else:
-            r.store.remove(pool.pool_key, m.id, suppress=m.fingerprint, source=m.source)
+        index, m = remove_credential(r, pool.pool_key, str(opts.args["target"]))
     if fmt == "json":
         sys.stdout.write(
             json.dumps(

@@ -15,12 +15,11 @@ import sys
 from resolver.cli import Options
 from resolver.cli.auth_cmd import (
     STRATEGIES,
-    Refused,
     _now,
     _wants_colour,
     add_credential,
-    find_target,
     listed_pools,
+    remove_credential,
     render_pools,
     reset_credentials,
     set_pool_strategy,
@@ -80,13 +79,7 @@ def _auth_types(provider: str) -> tuple[str, ...]:
 def _remove(opts: Options) -> None:
     with opts.load() as r:
         pool = r.plan.pool(_ask("Pool", r.plan.primary))
-        index, m = find_target(r, pool.pool_key, _ask("Credential (id, label or #)"))
-        if m.owned:
-            r.store.remove(pool.pool_key, m.id)
-        elif m.fingerprint is None:
-            raise Refused(f"#{index} {m.label!r} has no value here ({m.source} is not set)")
-        else:
-            r.store.remove(pool.pool_key, m.id, suppress=m.fingerprint, source=m.source)
+        index, m = remove_credential(r, pool.pool_key, _ask("Credential (id, label or #)"))
     print(f'Removed {pool.pool_key} credential #{index} "{m.label}" ({m.source})')
 
 

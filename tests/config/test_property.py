@@ -15,21 +15,10 @@ from ruamel.yaml import YAML
 
 from resolver.config import validate
 from resolver.config.issues import Issue
+from resolver.config.loader import SECTIONS as OURS
 from tests.conftest import CANARY, EXAMPLES
 
-SECTIONS = [
-    "version",
-    "model",
-    "providers",
-    "custom_providers",
-    "credential_pool_strategies",
-    "cooldowns",
-    "fallback_providers",
-    "fallback_model",
-    "runtime",
-    "state",
-    "terminal",
-]
+SECTIONS = [*OURS, "terminal"]  # ours, and one section of the agent's
 KEYS = [
     "provider",
     "default",
