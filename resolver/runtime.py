@@ -474,14 +474,15 @@ class Resolver:
         key = pool.pool_key
         now = self._clock()
         rng = self._rng if pool.strategy in NEEDS_RNG else None
+        used: Selector | None = None
+
+        def choose(view: PoolView) -> tuple[str, dict[str, Any]] | None:
+            nonlocal used
+            used = self._selector(pool, view)  # under the store's lock, on the freshest view
+            return used.choose(view, now, rng)
+
         for _attempt in range(3):
-            used: Selector | None = None
-
-            def choose(view: PoolView) -> tuple[str, dict[str, Any]] | None:
-                nonlocal used
-                used = self._selector(pool, view)  # under the store's lock, on the freshest view
-                return used.choose(view, now, rng)
-
+            used = None
             picked = store.claim(key, choose) if claim else choose(store.view(key))
             if picked is None or used is None:
                 break

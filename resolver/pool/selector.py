@@ -10,21 +10,21 @@ and request counts are kept in a heap for ``least_used``.
 
 from __future__ import annotations
 
+from _thread import allocate_lock
+from bisect import bisect_right
+from heapq import heapify, heappop, heappush, heapreplace
+
 from resolver.pool.members import Member, build_members
 from resolver.pool.strategies import NEEDS_RNG, STRATEGIES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Mapping
     from random import Random
     from typing import Any
 
     from resolver.plan.model import PoolPlan
     from resolver.state.base import PoolView, Record
-
-
-_bisect_right: Any = None  # imported on first use: only the weighted strategy needs it
-_heapq: Any = None  # likewise, least_used
 
 
 class Selector:
@@ -53,6 +53,7 @@ class Selector:
         self.total_weight = total
         self._heap: list[tuple[int, int]] | None = None
         self._heap_creds: object = None
+        self._lock = allocate_lock()
 
     # -- Snapshot ------------------------------------------------------------
     def bind(self, view: PoolView, now: float) -> None:
@@ -78,42 +79,46 @@ class Selector:
         return self.members[i].weight
 
     def by_weight(self, x: float) -> int:
-        global _bisect_right
-        if _bisect_right is None:
-            from bisect import bisect_right as _bisect_right
-        return min(int(_bisect_right(self._prefix, x)), self.size - 1)
+        return min(bisect_right(self._prefix, x), self.size - 1)
 
-    def by_count(self) -> Iterator[int]:
-        """The available credential with the lowest count (only the first is ever asked for)."""
-        global _heapq
-        if _heapq is None:
-            import heapq as _heapq
+    def lowest_count(self) -> int | None:
+        """The available credential with the lowest count, ties in pool order (a lazy heap)."""
         heap = self._heap
-        if heap is None or self._heap_creds is not self.creds:
+        creds = self.creds
+        if heap is None or self._heap_creds is not creds:
             # counts changed under us (another process's flush reloaded the view): rebuild
             heap = self._heap = [(self.count(i), i) for i in range(self.size)]
-            _heapq.heapify(heap)
-            self._heap_creds = self.creds
-        held = []
+            heapify(heap)
+            self._heap_creds = creds
+        members = self.members
+        held = None
         found = None
         while heap:
             c, i = heap[0]
-            real = self.count(i)
+            rec = creds.get(members[i].id)
+            real = int(rec.get("request_count", 0)) if rec is not None else 0
             if real != c:  # a stale entry: our own claims raise counts
-                _heapq.heapreplace(heap, (real, i))
+                heapreplace(heap, (real, i))
             elif self.available(i):
                 found = i
                 break
             else:
-                held.append(_heapq.heappop(heap))
-        for entry in held:
-            _heapq.heappush(heap, entry)
-        return iter(()) if found is None else iter((found,))
+                if held is None:
+                    held = []
+                held.append(heappop(heap))
+        if held:
+            for entry in held:
+                heappush(heap, entry)
+        return found
 
     # -- picking -------------------------------------------------------------
     def choose(self, view: PoolView, now: float, rng: Random | None) -> tuple[str, Record] | None:
-        self.bind(view, now)
-        i = self.strategy(self, rng)
+        with self._lock:  # bind + pick as one step: a peek in another thread must not rebind midway
+            self.creds = view.credentials
+            self.now = now
+            cursor = view.cursor
+            self.cursor = self.index_of.get(cursor) if cursor is not None else None
+            i = self.strategy(self, rng)
         if i is None:
             return None
         return self.members[i].id, self.seeds[i]

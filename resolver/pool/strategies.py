@@ -9,15 +9,15 @@ that is cooling down, dead or missing.
 
 They are written to cost O(1) to O(k) per pick (k = unavailable credentials
 skipped), not O(pool size): a pool of 1,000 keys picks about as fast as one
-of 8. ``least_used`` asks the snapshot for credentials in count order, which
-a real snapshot keeps in a heap.
+of 8. ``least_used`` asks the snapshot for the lowest count, which a real
+snapshot keeps in a heap.
 """
 
 from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from random import Random
     from typing import Protocol
 
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
             """Position i where the running sum of weights first exceeds x (0 <= x < total_weight)."""
             ...
 
-        def by_count(self) -> Iterator[int]:
-            """Positions of available credentials, lowest request count first, ties in pool order."""
+        def lowest_count(self) -> int | None:
+            """The available credential with the lowest request count (ties: pool order), or None."""
             ...
 
     Strategy = Callable[[Snapshot, Random | None], int | None]
@@ -66,7 +66,7 @@ def round_robin(s: Snapshot, rng: Random | None) -> int | None:
 
 def least_used(s: Snapshot, rng: Random | None) -> int | None:
     """The available credential with the fewest requests; ties go to pool order."""
-    return next(s.by_count(), None)
+    return s.lowest_count()
 
 
 def random_pick(s: Snapshot, rng: Random | None) -> int | None:

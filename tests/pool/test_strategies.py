@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from random import Random
 
 import pytest
@@ -45,9 +44,9 @@ class Snap:
                 return i
         return self.size - 1
 
-    def by_count(self) -> Iterator[int]:
+    def lowest_count(self) -> int | None:
         order = sorted(range(self.size), key=lambda i: (self._counts[i], i))
-        return (i for i in order if self._available[i])
+        return next((i for i in order if self._available[i]), None)
 
 
 def test_table_has_the_five_strategies() -> None:
