@@ -14,8 +14,17 @@ from typing import Any
 
 from resolver.config.issues import Path
 
-_files: dict[tuple[str, float, int], Any] = {}
 _overrides: dict[tuple[str, Path], str] = {}
+_files: Any = None  # LRU of parsed config files, keyed by (path, mtime, size): a few at most
+
+
+def _file_cache() -> Any:
+    global _files
+    if _files is None:
+        from cachetools import LRUCache
+
+        _files = LRUCache(maxsize=8)
+    return _files
 
 
 def remember_override(source: str, path: Path, value: str) -> None:
@@ -27,12 +36,13 @@ def _file_data(source: str) -> Any:
 
     try:
         st = os.stat(source)
-        key = (source, st.st_mtime, st.st_size)
-        if key not in _files:
+        key = (source, st.st_mtime_ns, st.st_size)
+        cache = _file_cache()
+        if key not in cache:
             with open(source, "rb") as fh:
                 text, _problem = decode(fh.read(), source)
-            _files[key] = parse(text, source).data if text is not None else None
-        return _files[key]
+            cache[key] = parse(text, source).data if text is not None else None
+        return cache[key]
     except OSError:
         return None
 

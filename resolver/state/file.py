@@ -273,7 +273,7 @@ class FileStore:
 def _lock_fd(fd: int) -> None:
     try:
         import fcntl
-    except ImportError:  # pragma: no cover - Windows: fall back on filelock's msvcrt locking
+    except ImportError:  # pragma: no cover - Windows: msvcrt's byte-range lock
         import msvcrt
 
         msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
