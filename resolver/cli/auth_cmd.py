@@ -495,9 +495,14 @@ def set_pool_strategy(opts: Options, pool_key: str, strategy: str) -> str:
 
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
-    with opts.load() as r:
-        key: str = r.plan.pool(pool_key).pool_key
     path = opts.config_path()
+    if os.path.exists(path):
+        with opts.load() as r:
+            key: str = r.plan.pool(pool_key).pool_key
+    else:  # no config yet: the registry's pools exist all the same, and the edit creates the file
+        from resolver.plan.compile import compile_plan
+
+        key = compile_plan({}).pool(pool_key).pool_key
     set_strategy(path, key, strategy)
     return key
 

@@ -109,7 +109,10 @@ def set_strategy(path: str, pool_key: str, strategy: str) -> tuple[str, str]:
         old, mode = "", 0o600
     new = with_strategy(old, pool_key, strategy)
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    if not os.path.isdir(directory):
+        from resolver.paths import ensure_private_dir
+
+        ensure_private_dir(directory)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:

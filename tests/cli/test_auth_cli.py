@@ -199,13 +199,17 @@ def test_strategy_adds_the_section_or_the_file(cli, setup, tmp_path, monkeypatch
     setup.write_text("model: {provider: openrouter}\n")
     assert cli("auth", "strategy", "openrouter", "least_used").code == 0
     assert setup.read_text() == "model: {provider: openrouter}\ncredential_pool_strategies:\n  openrouter: least_used\n"
-    fresh = tmp_path / "new" / "config.yaml"
+    fresh = tmp_path / "new" / "dir" / "config.yaml"
     monkeypatch.setenv("RESOLVER_CONFIG", str(fresh))
-    fresh.parent.mkdir()
-    fresh.write_text("")  # an empty file is invalid for load; the edit makes it valid
     r = cli("auth", "strategy", "anthropic", "random")
-    assert r.code == 1  # refused: load of an empty config fails before the edit
-    fresh.unlink()
+    assert r.code == 0, r.err
+    assert fresh.read_text() == "credential_pool_strategies:\n  anthropic: random\n"
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+    assert cli("auth", "strategy", "custom:nope", "random").code == 1  # no config: registry pools only
+    fresh.write_text("")  # an empty file is not a config: refused, untouched
+    assert cli("auth", "strategy", "anthropic", "random").code == 1
+    assert fresh.read_text() == ""
 
 
 def test_an_edit_that_would_leave_the_file_invalid_is_refused(cli, setup) -> None:

@@ -116,3 +116,24 @@ def test_refusals_keep_the_menu_and_colour_follows_no_color(session_env) -> None
     assert "\033[" not in child.before
     child.sendline("5")
     child.expect(pexpect.EOF)
+
+
+def test_auth_add_prompts_with_hidden_input_on_a_terminal(session_env) -> None:
+    _, env, state = session_env
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "resolver", "auth", "add", "openrouter", "--label", "typed"],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect(r"API key for openrouter \(input hidden\): ")
+    child.sendline(SECRET)
+    child.expect('Added openrouter credential #4 "typed"')
+    assert SECRET not in child.before
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert any(
+        c.get("label") == "typed" for c in json.loads(state.read_text())["pools"]["openrouter"]["credentials"].values()
+    )
