@@ -95,18 +95,18 @@ def _reloader(files: Sequence[str], overrides: Sequence[str], observer: Observer
     return reload
 
 
-def state_url(explicit: str | None, plan: Plan) -> str:
-    """DESIGN §9: argument, RESOLVER_STATE_URL, config state.url, $RESOLVER_HOME/auth.json, user data dir."""
+def state_url(explicit: str | None, plan: Plan) -> tuple[str, str]:
+    """(URL, where it came from): argument, RESOLVER_STATE_URL, config state.url, RESOLVER_HOME, user data dir."""
     if explicit:
-        return explicit
+        return explicit, "the state argument"
     env = os.environ.get("RESOLVER_STATE_URL")
     if env:
-        return env
+        return env, "RESOLVER_STATE_URL"
     if plan.state_url:
-        return plan.state_url
+        return plan.state_url, "state.url in the config"
     from resolver.state import default_state_url
 
-    return default_state_url()
+    return default_state_url(), "the default location"
 
 
 def load(
@@ -137,7 +137,8 @@ def load(
     if state is None or isinstance(state, str):
         from resolver.state import state_from_url
 
-        store = state_from_url(state_url(state, plan))
+        url, origin = state_url(state, plan)
+        store = state_from_url(url, origin=origin)
     else:
         store = state
     obs = observer or Observer()

@@ -23,17 +23,17 @@ def default_state_url() -> str:
     return "file://" + os.path.join(data_dir(), "auth.json")
 
 
-def _error(message: str) -> ConfigError:
-    from resolver.config.issues import Issue
-
-    return ConfigError([Issue("<state>", 1, 1, "error", message)])
-
-
-def state_from_url(url: str) -> StateStore:
+def state_from_url(url: str, *, origin: str = "") -> StateStore:
+    """The store for ``url``; ``origin`` says where the URL came from, for the error message."""
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
+    where = f" (from {origin})" if origin else ""
+
+    def _error(problem: str) -> ConfigError:
+        return ConfigError([], f"state store {url!r}{where}: {problem}")
+
     if not sep or scheme not in SCHEMES:
-        raise _error(f"unknown state store URL {url!r}; use file://PATH or memory://")
+        raise _error("unknown kind of URL; use file://PATH or memory://")
     if scheme == "memory":
         from resolver.state.memory import MemoryStore
 
@@ -44,4 +44,4 @@ def state_from_url(url: str) -> StateStore:
         path = rest if rest.startswith(("/", "~")) else os.path.abspath(rest)
         return FileStore(path)
     # redis:// and rediss:// are part of the design (a fleet sharing pools) but not built yet
-    raise _error(f"{scheme}:// state stores are not available in this version; use file://PATH or memory://")
+    raise _error(f"{scheme}:// stores are not available in this version; use --state file://PATH or memory://")

@@ -85,7 +85,7 @@ def test_unreadable_state_file_is_a_state_error_in_the_cli(tmp_path, write) -> N
 
 
 def test_unknown_state_scheme_is_a_config_error() -> None:
-    with pytest.raises(resolver.ConfigError, match="unknown state store URL"):
+    with pytest.raises(resolver.ConfigError, match="unknown kind of URL"):
         state_from_url("ftp://x")
 
 
