@@ -133,3 +133,10 @@ def test_readme_first_command_works_on_a_fresh_home(tmp_path) -> None:
         cwd=EXAMPLES.parent,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_store_this_version_does_not_have_is_a_clear_error(cli) -> None:
+    r = cli("resolve", "--config", EXAMPLES / "fleet.yaml")
+    assert r.code == 1
+    assert "redis:// stores are not available in this version" in r.err and "from state.url in the config" in r.err
+    assert "Traceback" not in r.err

@@ -199,3 +199,22 @@ def test_counts_of_a_forgotten_resolver_are_written_at_exit(tmp_path, write) -> 
     subprocess.run([sys.executable, "-c", code], check=True)
     doc = json.loads(state.read_text())
     assert sum(c["request_count"] for c in doc["pools"]["openrouter"]["credentials"].values()) == 7
+
+
+def test_the_state_file_follows_its_schema(tmp_path, write, monkeypatch) -> None:
+    from jsonschema import Draft202012Validator
+
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "schemas" / "state.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    monkeypatch.setenv("K1", K1)
+    monkeypatch.setenv("K2", K2)
+    r = resolver.load(str(write("c.yaml", CONFIG)), state=f"file://{tmp_path}/auth.json")
+    r.report(r.resolve(), 402)
+    r.store.add("openrouter", "ownedid00001", {"label": "own", "secret": "sk-owned-00000000", "added_at": 1.0})
+    r.store.remove("openrouter", "x", suppress="sha256:" + "0" * 64, source="env:K9")
+    r.close()
+    doc = json.loads((tmp_path / "auth.json").read_text())
+    errors = sorted(Draft202012Validator(schema).iter_errors(doc), key=str)
+    assert not errors, errors[0]
