@@ -27,10 +27,10 @@ def add_parser(sub: Any, make: Callable[..., Any]) -> None:
         ],
     )
     p.add_argument(
-        "file",
-        nargs="?",
+        "files",
+        nargs="*",
         metavar="FILE",
-        help="config file (default: --config, RESOLVER_CONFIG, or the user config dir)",
+        help="config file(s), each checked on its own (default: --config, RESOLVER_CONFIG, or the user config dir)",
     )
 
 
@@ -39,7 +39,9 @@ def run(opts: Options) -> int:
     from resolver.config.issues import RENDERERS
 
     fmt = opts.fmt(FORMATS)
-    path = opts.args.get("file") or opts.config_path()
-    result = validate(path, opts.overlays, opts.sets)
-    sys.stdout.write(RENDERERS[fmt](result.issues, result.loaded.files))
-    return 0 if result.ok else 1
+    paths = opts.args.get("files") or [opts.config_path()]
+    results = [validate(path, opts.overlays, opts.sets) for path in paths]  # e.g. from a pre-commit hook
+    issues = [issue for result in results for issue in result.issues]
+    files = [f for result in results for f in result.loaded.files]
+    sys.stdout.write(RENDERERS[fmt](issues, files))
+    return 0 if all(result.ok for result in results) else 1

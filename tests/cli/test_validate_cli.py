@@ -148,3 +148,25 @@ def test_version(cli) -> None:
 
     r = cli("--version")
     assert r.code == 0 and resolver.__version__ in r.out
+
+
+def test_several_files_are_checked_each_on_its_own(cli, write) -> None:
+    good = EXAMPLES / "openrouter-minimal.yaml"
+    bad = write("bad.yaml", BAD)
+    r = cli("validate", good, bad)
+    assert r.code == 1 and f"{bad}:3:3: error" in r.out and str(good) in r.out.splitlines()[-1]
+    assert cli("validate", good, EXAMPLES / "fleet.yaml").code == 0
+
+
+def test_the_pre_commit_hook_runs_the_command_it_names(write) -> None:
+    from ruamel.yaml import YAML
+
+    from tests.conftest import ROOT
+
+    [hook] = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "resolver-validate" and hook["language"] == "python"
+    entry = hook["entry"].split()
+    assert entry[0] == "resolver"
+    bad = write("config.yaml", BAD)
+    r = run_process(*entry[1:], str(EXAMPLES / "config.yaml"), str(bad))  # pre-commit appends the file names
+    assert r.code == 1 and f"{bad}:3:3" in r.out
