@@ -92,3 +92,78 @@ def run_process(*args: str, env: dict[str, str] | None = None, input: str | None
         **kw,  # type: ignore[arg-type]
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# -- a real redis-server, started by the tests on a free loopback port -------------------------
+
+
+class RedisServer:
+    """A private redis-server (no persistence) that tests can stop and start again."""
+
+    def __init__(self, workdir: Path) -> None:
+        import shutil
+        import socket
+
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server; scripts/test does it)")
+        self.exe = exe
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import time
+
+        import redis
+
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                if client.ping():
+                    client.close()
+                    return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not come up")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=15)
+            self.proc = None
+
+    def flush(self) -> None:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        client.flushall()
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    if redis_server.proc is None:
+        redis_server.start()
+    redis_server.flush()
+    return redis_server.url

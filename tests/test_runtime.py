@@ -37,8 +37,11 @@ def keys(monkeypatch) -> None:
     monkeypatch.setenv("K3", K3)
 
 
-@pytest.fixture(params=["memory", "file"])
+@pytest.fixture(params=["memory", "file", "redis"])
 def store_url(request, tmp_path) -> str:
+    """Every strategy test runs against each store (STYLE: one test table of all stores)."""
+    if request.param == "redis":
+        return request.getfixturevalue("redis_url")
     return "memory://" if request.param == "memory" else f"file://{tmp_path}/state/auth.json"
 
 

@@ -33,7 +33,7 @@ def state_from_url(url: str, *, origin: str = "") -> StateStore:
         return ConfigError([], f"state store {url!r}{where}: {problem}")
 
     if not sep or scheme not in SCHEMES:
-        raise _error("unknown kind of URL; use file://PATH or memory://")
+        raise _error("unknown kind of URL; use file://PATH, memory:// or redis://HOST:PORT/DB")
     if scheme == "memory":
         from resolver.state.memory import MemoryStore
 
@@ -43,5 +43,6 @@ def state_from_url(url: str, *, origin: str = "") -> StateStore:
 
         path = rest if rest.startswith(("/", "~")) else os.path.abspath(rest)
         return FileStore(path)
-    # redis:// and rediss:// are part of the design (a fleet sharing pools) but not built yet
-    raise _error(f"{scheme}:// stores are not available in this version; use --state file://PATH or memory://")
+    from resolver.state.redis import RedisStore
+
+    return RedisStore(url)

@@ -135,8 +135,18 @@ def test_readme_first_command_works_on_a_fresh_home(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def test_a_store_this_version_does_not_have_is_a_clear_error(cli) -> None:
-    r = cli("resolve", "--config", EXAMPLES / "fleet.yaml")
-    assert r.code == 1
-    assert "redis:// stores are not available in this version" in r.err and "from state.url in the config" in r.err
-    assert "Traceback" not in r.err
+def test_the_fleet_example_resolves_through_redis(cli, redis_url, monkeypatch) -> None:
+    monkeypatch.setenv("OR_KEY_2", "sk-or-v1-fleet-two-000000000002")
+    r = cli("resolve", "--config", EXAMPLES / "fleet.yaml", "--state", redis_url, "--format", "json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["label"] == "gw-2"
+
+
+def test_an_unreachable_store_is_a_clear_error(cli) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = cli("resolve", "--config", EXAMPLES / "fleet.yaml", "--state", f"redis://127.0.0.1:{port}/0")
+    assert r.code == 1 and f"redis://127.0.0.1:{port}/0" in r.err and "Traceback" not in r.err
