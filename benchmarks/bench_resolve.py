@@ -1,7 +1,7 @@
 """Resolve speed and start-up cost.
 
 Usage:
-  python benchmarks/bench_resolve.py inproc [--n 20000]
+  python benchmarks/bench_resolve.py inproc [--n 20000] [--redis redis://127.0.0.1:PORT/15]
       median µs per resolve() (best of 3 runs of N calls) for every strategy,
       pool of 8 and of 1,000, with the default file store and with memory://
   python benchmarks/bench_resolve.py startup [--runs 30] [--python PY]
@@ -40,20 +40,26 @@ def pool_config(n: int, strategy: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def inproc(n_calls: int) -> None:
+def inproc(n_calls: int, redis_url: str | None = None, sizes: tuple[int, ...] = (8, 1000)) -> None:
     import resolver
 
     print(f"{'strategy':<12} {'pool':>5} {'store':<7} {'median µs':>10} {'p99 µs':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RESOLVER_HOME"] = tmp
-        for size in (8, 1000):
+        for size in sizes:
             for i in range(size):
                 os.environ[f"BENCH_KEY_{i}"] = f"sk-bench-{i:04d}-0123456789abcdef"
             for strategy in STRATEGIES:
                 cfg = Path(tmp) / f"c-{size}-{strategy}.yaml"
                 cfg.write_text(pool_config(size, strategy))
-                for store in ("file", "memory"):
-                    url = f"file://{tmp}/state-{size}-{strategy}.json" if store == "file" else "memory://"
+                stores = {"file": f"file://{tmp}/state-{size}-{strategy}.json", "memory": "memory://"}
+                if redis_url:
+                    stores["redis"] = redis_url
+                for store, url in stores.items():
+                    if store == "redis":
+                        import redis
+
+                        redis.Redis.from_url(url).flushdb()
                     r = resolver.load(str(cfg), state=url)
                     for _ in range(2000):  # warm up: members built, state file written once
                         r.resolve()
@@ -112,9 +118,11 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--redis", metavar="URL", help="also measure a redis:// store (its database is flushed!)")
+    ap.add_argument("--sizes", default="8,1000")
     args = ap.parse_args()
     if args.what == "inproc":
-        inproc(args.n)
+        inproc(args.n, args.redis, tuple(int(s) for s in args.sizes.split(",")))
     else:
         startup(args.runs, args.python)
     return 0
