@@ -45,13 +45,12 @@ def _remember_secret_overrides(overrides: Sequence[str]) -> None:
     if not overrides:
         return
     from resolver.config.literals import remember_override
-    from resolver.config.loader import is_secret_path, parse_set
+    from resolver.config.loader import is_secret_path, parse_set, set_source
 
     for raw in overrides:
         path, text = parse_set(raw)
         if is_secret_path(path):
-            col = len(raw) - len(text) + 1
-            remember_override(f"<--set {raw[: col - 1]}…>", path, text.strip().strip("'\""))
+            remember_override(set_source(raw, text, secret=True), path, text)
 
 
 def _signature(files: Sequence[str]) -> tuple[tuple[int, int, int] | None, ...]:

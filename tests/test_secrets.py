@@ -61,3 +61,13 @@ def test_fingerprint_is_stable_and_not_the_secret() -> None:
     assert fp.startswith("sha256:") and len(fp) == 7 + 64
     assert fp == fingerprint(CANARY) != fingerprint(CANARY + "x")
     assert CANARY not in fp
+
+
+@pytest.mark.parametrize("written", [CANARY, f"'{CANARY}'", f'"{CANARY}"'])
+def test_a_literal_key_given_with_set_is_read_back_without_quotes(write, written) -> None:
+    import resolver
+
+    base = write("c.yaml", "model: {provider: openrouter, default: x}\nproviders: {openrouter: {api_key_env: []}}\n")
+    for _ in range(2):  # a cache miss, then a cache hit
+        rt = resolver.load(base, state="memory://", overrides=[f"providers.openrouter.api_key={written}"]).resolve()
+        assert rt.api_key == CANARY and rt.source.startswith("config:<--set providers.openrouter.api_key=…>")

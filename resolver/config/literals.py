@@ -27,8 +27,12 @@ def _file_cache() -> Any:
     return _files
 
 
-def remember_override(source: str, path: Path, value: str) -> None:
-    _overrides[(source, tuple(path))] = value
+def remember_override(source: str, path: Path, text: str) -> None:
+    """Keep the value of ``--set path=text`` (surrounding quotes dropped) for this process only."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    _overrides[(source, tuple(path))] = text
 
 
 def _file_data(source: str) -> Any:

@@ -282,6 +282,11 @@ def parse_set(expr: str) -> tuple[Path, str]:
     return tuple(parts), value
 
 
+def set_source(raw: str, value: str, *, secret: bool) -> str:
+    """How a ``--set`` is named in messages: the whole expression, or without its secret value."""
+    return f"<--set {raw[: len(raw) - len(value)]}…>" if secret else f"<--set {raw}>"
+
+
 # ---------------------------------------------------------------------------
 # OmegaConf: resolvers registered once, never silently replaced
 
@@ -421,7 +426,7 @@ def _layer_with_omegaconf(
     for (path, text), raw in zip(parsed_sets, raw_sets, strict=True):
         col = len(raw) - len(text) + 1
         secret_field = is_secret_path(path)
-        source = f"<--set {raw[: col - 1]}…>" if secret_field else f"<--set {raw}>"
+        source = set_source(raw, text, secret=secret_field)
         if path[0] not in SECTIONS:
             loaded.issues.append(
                 Issue(
