@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 ENTRY_FORMAT = 1
+KEEP = 64  # entries kept in the cache directory; older ones are removed when a new one is written
 
 
 def _digest(data: bytes) -> str:
@@ -116,5 +117,22 @@ def save(key: str, plan: Plan, deps: dict[str, Any]) -> None:
         finally:
             os.close(fd)
         os.replace(tmp, path)
+        _prune(os.path.dirname(path))
     except OSError:
         pass
+
+
+def _prune(directory: str) -> None:
+    """Keep the newest ``KEEP`` entries: every edit of a config makes a new one."""
+    entries = []
+    for name in os.listdir(directory):
+        if name.endswith(".json"):
+            try:
+                entries.append((os.stat(os.path.join(directory, name)).st_mtime_ns, name))
+            except OSError:
+                continue
+    for _mtime, name in sorted(entries)[:-KEEP]:
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass

@@ -86,3 +86,15 @@ def test_a_damaged_entry_is_ignored_and_rewritten(write, tmp_path) -> None:
     entry.write_bytes(b"\x00garbage")
     assert compile_files((str(path),), ()) == good
     assert json.loads(entry.read_text())["plan"]["primary"] == "anthropic"  # rewritten
+
+
+def test_old_entries_are_pruned(write, tmp_path, monkeypatch) -> None:
+    from resolver.plan import cache
+
+    monkeypatch.setattr(cache, "KEEP", 3)
+    path = write("c.yaml", "model: {provider: anthropic}\n")
+    for i in range(6):
+        path.write_text(f"model: {{provider: anthropic, default: m{i}}}\n")
+        compile_files((str(path),), ())
+    assert len(_entries(tmp_path / "home")) == 3
+    assert compile_files((str(path),), ()).pools["anthropic"].model == "m5"
