@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from resolver.config.endpoints import EndpointDecl, declared_endpoints, resolve_reference
 from resolver.plan.model import CooldownPolicy, FallbackStep, Plan, PoolPlan, Source, freeze
-from resolver.pool.keys import custom_pool_key, name_from_url, normalize_url
+from resolver.pool.keys import name_from_url
 from resolver.registry import ProviderSpec, registry
 from resolver.secrets import SecretRef
 
@@ -294,4 +294,4 @@ def base_url_env_names() -> tuple[str, ...]:
     return tuple(spec.base_url_env for spec in registry().values() if spec.base_url_env)
 
 
-__all__ = ["base_url_env_names", "compile_plan", "custom_pool_key", "normalize_url"]
+__all__ = ["base_url_env_names", "compile_plan", "detect_api_mode", "normalize_model"]

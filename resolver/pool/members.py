@@ -19,7 +19,6 @@ from resolver.secrets import SecretRef, fingerprint, sha256_hex
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
 
     from resolver.plan.model import PoolPlan
     from resolver.state.base import PoolView, Record
@@ -206,8 +205,3 @@ def describe_state(rec: Record | None, now: float) -> tuple[bool, str, float | N
         label = f"{kind} ({code})" if code else str(kind)
         return False, label, until
     return True, "ok", None
-
-
-def record_snapshot(rec: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A record without its secret, for display and JSON output."""
-    return {k: v for k, v in (rec or {}).items() if k != "secret"}

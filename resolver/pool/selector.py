@@ -41,7 +41,7 @@ class Selector:
         self.strategy = STRATEGIES.get(pool.strategy, STRATEGIES["fill_first"])
         self.needs_rng = pool.strategy in NEEDS_RNG
         self.runtimes: dict[tuple[int, str | None, int, str], Any] = {}  # (member, model, position, asked)
-        # per-pick state, set by bind()
+        # per-pick state, set by choose()
         self.creds: Mapping[str, Record] = {}
         self.now = 0.0
         self.cursor: int | None = None
@@ -56,12 +56,6 @@ class Selector:
         self._lock = allocate_lock()
 
     # -- Snapshot ------------------------------------------------------------
-    def bind(self, view: PoolView, now: float) -> None:
-        self.creds = view.credentials
-        self.now = now
-        cursor = view.cursor
-        self.cursor = self.index_of.get(cursor) if cursor is not None else None
-
     def available(self, i: int) -> bool:
         m = self.members[i]
         if m.fingerprint is None:

@@ -104,12 +104,11 @@ class FileStore:
         doc.setdefault("pools", {})
         return doc
 
-    def _refresh(self) -> None:
-        sig = self._stat()
-        if sig != self._sig or (sig is None and self._sig is not None):
-            self._doc = self._read() if sig is not None else ops.empty()
-            self._sig = sig
-            self._views.clear()
+    def _refresh(self, sig: tuple[int, int, int] | None) -> None:
+        """The file changed (or went away) since we last read it: read it again."""
+        self._doc = self._read() if sig is not None else ops.empty()
+        self._sig = sig
+        self._views.clear()
 
     def view(self, pool_key: str) -> PoolView:
         with self._lock:
@@ -120,7 +119,7 @@ class FileStore:
             except OSError:
                 sig = self._stat()
             if sig != self._sig:
-                self._refresh()
+                self._refresh(sig)
             found = self._views.get(pool_key)
             if found is None:
                 pool = self._doc["pools"].get(pool_key)
